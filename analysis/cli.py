@@ -134,3 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         for line in err.problems:
             print(f"error: {line}", file=sys.stderr)
         return 2
+    except Exception as err:
+        from analysis.book import BuildError
+
+        if not isinstance(err, BuildError):
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        print("error: nothing was overwritten; the previous build is unchanged", file=sys.stderr)
+        return 1

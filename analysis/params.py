@@ -87,8 +87,13 @@ PARAMETERS: dict[str, Parameter] = {
 }
 
 
+FRONT_PAGE = "index"  # the front page judges every claim, so it takes every parameter
+
+
 def for_notebook(notebook: str) -> dict[str, Parameter]:
     """The parameters a notebook declares, in declaration order."""
+    if notebook == FRONT_PAGE:
+        return dict(PARAMETERS)
     return {name: p for name, p in PARAMETERS.items() if notebook in p.notebooks}
 
 
@@ -165,3 +170,29 @@ def validate(values: dict[str, object], notebook: str | None = None) -> dict[str
     if problems:
         raise ParameterError(problems)
     return merged
+
+
+def parameters_cell(notebook: str) -> str:
+    """The source of a notebook's ``parameters`` cell, generated from the declarations."""
+    lines = ["# Parameters: papermill replaces these defaults (declared in analysis/params.py)."]
+    for p in for_notebook(notebook).values():
+        unit = f" [{p.unit}]" if p.unit else ""
+        lines.append(f"{p.name} = {p.default!r}  # {p.description}{unit}")
+    return "\n".join(lines)
+
+
+def table(values: dict[str, object], notebook: str):
+    """The parameters a page ran with, as a small table (changed ones marked)."""
+    import pandas as pd
+
+    rows = []
+    for name, p in for_notebook(notebook).items():
+        value = values.get(name, p.default)
+        shown = ", ".join(value) if isinstance(value, list) else f"{value:g}" if isinstance(value, float) else str(value)
+        rows.append({
+            "parameter": name,
+            "value": shown + ("" if value == p.default else " (changed)"),
+            "unit": p.unit,
+            "default comes from": p.source,
+        })
+    return pd.DataFrame(rows)

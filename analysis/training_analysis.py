@@ -207,3 +207,93 @@ def _head_to_head(data: Dataset, params: dict, args: dict) -> Computed:
         + "; benchmarks from the DeepSeek-V3 report's own evaluation"
     )
     return Computed(value=overall, low=min(shares.values()), high=max(shares.values()), basis=basis, verdict=verdict, details={"elo_gap": elo_gap, **shares})
+
+
+def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", reference: str = "llama-3.1-405b") -> dict[str, float]:
+    """Every number the training chapter quotes in its prose, by name (plain floats, for glue)."""
+    table = run_table(data, params)
+    runs = data.training_runs
+    a, b = table.loc[run], table.loc[reference]
+    bases = compute_share_bases(data, params, run, reference)
+    factors = decomposition(data, params, run, reference).set_index("key")["ratio"]
+    h2h = head_to_head(data, run, reference)
+    wins = {suite: g for suite, g in h2h.groupby("suite")}
+    arena = data.arena
+    family = runs[runs["model"].str.startswith("Llama 3.1")]
+    spend = data.spend_estimates
+    peak_fp8 = float(data.hardware.loc[runs.loc[run, "accelerator"], "peak_fp8_dense_flop_per_s"])
+    energy_ref_at_meta = tr.energy_kwh(b["gpu_hours"], data.hardware.loc[runs.loc[reference, "accelerator"], "board_power_w"], 1.0, params["pue"])
+    numbers = {
+        "share_gpu_hours": bases.loc["gpu_hours", "share_percent"],
+        "share_6nd": bases.loc["flop_6nd", "share_percent"],
+        "share_6nd_vs_reported": bases.loc["flop_6nd_vs_reported", "share_percent"],
+        "share_per_token": bases.loc["flop_per_token", "share_percent"],
+        "share_min": bases["share_percent"].min(),
+        "share_max": bases["share_percent"].max(),
+        "ratio_gpu_hours": bases.loc["gpu_hours", "ratio"],
+        "run_active_params_b": runs.loc[run, "params_active"] / 1e9,
+        "run_total_params_b": runs.loc[run, "params_total"] / 1e9,
+        "run_reported_price": runs.loc[run, "cost_price_usd_per_gpu_hour"],
+        "meta_cluster_gpus": data.clusters.loc["meta-genai-24k", "gpus"],
+        "largest_cluster_gpus": data.clusters.loc["xai-colossus", "gpus"],
+        "ref_flop_reported_e25": b["flop_reported"] / 1e25,
+        "ratio_min": bases["ratio"].min(),
+        "ratio_max": bases["ratio"].max(),
+        "run_gpu_hours_m": a["gpu_hours"] / 1e6,
+        "run_pre_training_gpu_hours_m": runs.loc[run, "gpu_hours_pre_training"] / 1e6,
+        "run_context_extension_gpu_hours_k": runs.loc[run, "gpu_hours_context_extension"] / 1e3,
+        "run_post_training_gpu_hours_k": runs.loc[run, "gpu_hours_post_training"] / 1e3,
+        "ref_gpu_hours_m": b["gpu_hours"] / 1e6,
+        "ref_family_gpu_hours_m": family["gpu_hours_total"].sum() / 1e6,
+        "share_vs_family": 100 * a["gpu_hours"] / family["gpu_hours_total"].sum(),
+        "share_pre_training_only": 100 * runs.loc[run, "gpu_hours_pre_training"] / b["gpu_hours"],
+        "run_gpus": runs.loc[run, "accelerator_count"],
+        "run_days": tr.duration_days(a["gpu_hours"], runs.loc[run, "accelerator_count"]),
+        "run_days_pre_training": tr.duration_days(runs.loc[run, "gpu_hours_pre_training"], runs.loc[run, "accelerator_count"]),
+        "price_usd_per_gpu_hour": params["price_usd_per_gpu_hour"],
+        "run_cost_musd": a["cost_usd"] / 1e6,
+        "run_reported_cost_musd": runs.loc[run, "cost_usd"] / 1e6,
+        "ref_cost_musd": b["cost_usd"] / 1e6,
+        "spend_low_musd": spend["low_usd"].min() / 1e6,
+        "spend_high_busd": spend["high_usd"].max() / 1e9,
+        "ref_gpus": runs.loc[reference, "accelerator_count"],
+        "factor_active_params": factors["active_params"],
+        "factor_tokens": factors["tokens"],
+        "factor_throughput": factors["throughput_per_gpu"],
+        "factor_product": float(np.prod(factors.to_numpy())),
+        "run_utilization_bf16_pct": 100 * a["utilization_bf16"],
+        "run_utilization_fp8_pct": 100 * float(tr.implied_utilization(a["flop_best"], a["gpu_hours"], peak_fp8)),
+        "ref_utilization_bf16_pct": 100 * b["utilization_bf16"],
+        "run_energy_gwh": a["energy_kwh"] / 1e6,
+        "ref_energy_gwh": b["energy_kwh"] / 1e6,
+        "run_emissions_t": a["emissions_tco2eq"],
+        "ref_emissions_t": b["emissions_tco2eq"],
+        "ref_emissions_reported_t": b["emissions_reported_tco2eq"],
+        "ref_emissions_vs_reported_pct": 100 * b["emissions_tco2eq"] / b["emissions_reported_tco2eq"],
+        "ref_implied_grid_g_per_kwh": tr.implied_grid_intensity_g_per_kwh(b["emissions_reported_tco2eq"], energy_ref_at_meta),
+        "grid_intensity_g_per_kwh": params["grid_intensity_g_per_kwh"],
+        "pue": params["pue"],
+        "power_fraction": params["power_fraction"],
+        "base_win_pct": 100 * (wins["base"]["winner"] == run).mean(),
+        "chat_win_pct": 100 * (wins["chat"]["winner"] == run).mean(),
+        "base_benchmarks": len(wins["base"]),
+        "chat_benchmarks": len(wins["chat"]),
+        "base_wins": (wins["base"]["winner"] == run).sum(),
+        "chat_wins": (wins["chat"]["winner"] == run).sum(),
+        "run_elo": arena.loc[run, "elo"],
+        "ref_elo": arena.loc[reference, "elo"],
+    }
+    return {name: float(value) for name, value in numbers.items()}
+
+
+def chapter_texts(data: Dataset, run: str = "deepseek-v3", reference: str = "llama-3.1-405b") -> dict[str, str]:
+    """Words the chapter takes from the data (dates, benchmark names), by name, as Markdown."""
+    h2h = head_to_head(data, run, reference)
+    lost = h2h[h2h["winner"] == reference]
+    names = [f"{r.benchmark} ({r.suite})" for r in lost.itertuples()]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    return {
+        "reference_wins_list": f"{len(names)} of them: {listed}" if names else "none of them",
+        "arena_date": data.arena.loc[run, "snapshot_date"].strftime("%-d %B %Y"),
+        "largest_cluster_date": data.clusters.loc["xai-colossus", "date"].strftime("%B %Y"),
+    }

@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make book` and `make test`.
+# Both create the virtual environment in .venv on first use.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+SCENARIO ?=
+JOBS ?= 0
+
+.PHONY: book test venv lock vendor clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==26.3"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Execute the notebooks (papermill) and build the website into _build/html.
+book: $(STAMP)
+	$(PY) -m analysis build --jobs $(JOBS) $(if $(SCENARIO),--scenario $(SCENARIO))
+
+## Run every test: units, data validation, notebooks through papermill, the book build.
+test: $(STAMP)
+	$(PY) -m pytest -n auto
+
+## Re-pin every dependency after editing pyproject.toml.
+lock:
+	rm -rf _build/lock-venv
+	$(PYTHON) -m venv _build/lock-venv
+	_build/lock-venv/bin/python -m pip install --quiet --upgrade "pip==26.3"
+	_build/lock-venv/bin/python -m pip install --quiet "setuptools==84.2.1" ".[test]"
+	_build/lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v -e '^analysis' -e '^pip==' > requirements.lock
+	rm -rf _build/lock-venv
+
+## Refresh the vendored Vega bundle (needs npm) after an Altair upgrade.
+vendor: $(STAMP)
+	$(PY) -m analysis.vendor
+
+clean:
+	rm -rf _build

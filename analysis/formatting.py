@@ -1,0 +1,77 @@
+"""Numbers and verdicts as people read them, for the ledger table and the command line."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+
+from analysis.claims import VERDICT_TEXT
+
+CHAPTER_TITLES = {
+    "training_compute": "Training compute",
+    "inference_vs_search": "Inference vs search",
+}
+
+
+def format_quantity(value: float, unit: str) -> str:
+    """``30_840_000, "GPU-hours"`` -> ``"30.84M GPU-hours"``; ``9.04, "percent"`` -> ``"9.04 %"``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if unit == "percent":
+        return f"{value:.2f} %"
+    if unit == "ratio":
+        return f"{value:.2f}×"
+    if unit == "USD":
+        return f"${value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"${value:,.0f}"
+    if unit == "days":
+        return f"{value:.1f} days"
+    if unit == "joules":
+        return f"{value:,.3g} J" if abs(value) < 1000 else f"{value:,.0f} J"
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:,.3g}M {unit}"
+    return f"{value:,.0f} {unit}" if float(value).is_integer() else f"{value:,.3g} {unit}"
+
+
+def format_range(low: float, high: float, unit: str) -> str:
+    if low == high:
+        return format_quantity(low, unit)
+    return f"{format_quantity(low, unit)} – {format_quantity(high, unit)}"
+
+
+def ledger_frame(entries: list[dict]) -> pd.DataFrame:
+    """The ledger as a table of text, one row per claim."""
+    rows = []
+    for e in entries:
+        c, k = e["computed"], e["claimed"]
+        rows.append({
+            "claim": e["id"],
+            "quote": e["quote"],
+            "said_by": e["source"]["said_by"],
+            "claimed": format_range(k["low"], k["high"], e["unit"]),
+            "computed": format_quantity(c["value"], e["unit"]),
+            "interval": format_range(c["low"], c["high"], e["unit"]),
+            "verdict": VERDICT_TEXT[e["verdict"]],
+            "verdict_key": e["verdict"],
+            "chapter": e["chapter"],
+        })
+    return pd.DataFrame(rows)
+
+
+def ledger_html(entries: list[dict]) -> str:
+    """The ledger as an HTML table with a verdict badge and a link to where each claim is derived."""
+    frame = ledger_frame(entries)
+    head = "".join(f"<th>{h}</th>" for h in ("Claim", "Claimed", "Our number", "Range we computed", "Verdict", "Derived in"))
+    body = []
+    for r in frame.itertuples(index=False):
+        chapter = CHAPTER_TITLES.get(r.chapter, r.chapter)
+        body.append(
+            "<tr>"
+            f"<td>“{html.escape(r.quote)}”<br><small>{html.escape(r.said_by)} · <code>{html.escape(r.claim)}</code></small></td>"
+            f"<td>{html.escape(r.claimed)}</td><td>{html.escape(r.computed)}</td><td>{html.escape(r.interval)}</td>"
+            f"<td><span class=\"verdict verdict-{r.verdict_key}\">{html.escape(r.verdict)}</span></td>"
+            f"<td><a href=\"{r.chapter}.html\">{html.escape(chapter)}</a></td>"
+            "</tr>"
+        )
+    return f"<table class=\"ledger\"><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
