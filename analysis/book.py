@@ -82,6 +82,22 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     return time.perf_counter() - start
 
 
+def write_parameters_cells() -> list[str]:
+    """Regenerate each notebook's ``parameters`` cell from analysis/params.py; return changed paths."""
+    changed = []
+    for name, rel in NOTEBOOKS.items():
+        path = ROOT / rel
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                new = P.parameters_cell(name)
+                if "".join(cell["source"]) != new:
+                    cell["source"] = new
+                    changed.append(rel)
+        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return changed
+
+
 def stage(target: Path) -> None:
     """Copy the book's sources into ``target``."""
     for rel in SOURCES:

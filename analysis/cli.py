@@ -81,8 +81,12 @@ def cmd_claims(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from analysis.book import NOTEBOOKS
+    from analysis.book import NOTEBOOKS, write_parameters_cells
 
+    if args.write_cells:
+        for path in write_parameters_cells():
+            print(f"rewrote the parameters cell of {path}")
+        return 0
     if args.notebook and args.notebook not in NOTEBOOKS:
         raise UsageError([f"notebook {args.notebook}: unknown; known notebooks: {', '.join(NOTEBOOKS)}"])
     chosen = P.for_notebook(args.notebook) if args.notebook else P.PARAMETERS
@@ -115,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("params", help="list the parameters (of one notebook)")
     p.add_argument("notebook", nargs="?")
+    p.add_argument("--write-cells", action="store_true", help="rewrite each notebook's parameters cell from the declarations")
     p.set_defaults(func=cmd_params)
 
     b = sub.add_parser("build", help="execute the notebooks with papermill and build the website")

@@ -20,7 +20,8 @@ def glued_values(notebook: Path | str | dict) -> dict[str, object]:
             meta = output.get("metadata", {}).get("scrapbook")
             if not meta:
                 continue
-            data = output.get("data", {})
+            prefix = meta.get("mime_prefix", "")
+            data = {key.removeprefix(prefix): value for key, value in output.get("data", {}).items()}
             text = data.get("text/markdown") or data.get("text/plain", "")
             text = "".join(text) if isinstance(text, list) else text
             try:

@@ -1,0 +1,66 @@
+"""Notebooks through papermill: defaults, a changed parameter, and a failing run that loses nothing."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from analysis import book
+from analysis.results import glued_values
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def training_runs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs")
+    default = out / "default.ipynb"
+    dearer = out / "price4.ipynb"
+    book.execute("training_compute", {}, default)
+    book.execute("training_compute", {"price_usd_per_gpu_hour": 4}, dearer)
+    return glued_values(default), glued_values(dearer)
+
+
+def test_defaults_reproduce_the_hand_worked_numbers(training_runs):
+    default, _ = training_runs
+    assert default["share_gpu_hours"] == pytest.approx(9.04, abs=0.005)
+    assert default["run_cost_musd"] == pytest.approx(5.576)
+    assert default["run_days_pre_training"] == pytest.approx(54.2, abs=0.05)
+    assert "holds" in default["verdict_compute_share"]
+
+
+def test_doubling_the_price_doubles_the_cost_and_nothing_else(training_runs):
+    default, dearer = training_runs
+    assert set(default) == set(dearer)
+    money = {"price_usd_per_gpu_hour", "run_cost_musd", "ref_cost_musd"}
+    for name in money:
+        assert dearer[name] == pytest.approx(2 * default[name]), name
+    assert "understates" in dearer["verdict_cost"] and "holds" in default["verdict_cost"]
+    for name, value in default.items():
+        if name in money or name == "verdict_cost":
+            continue
+        if isinstance(value, float) and math.isnan(value):
+            assert math.isnan(dearer[name]), name
+        else:
+            assert dearer[name] == value, name
+
+
+def test_no_cell_errors_and_injected_cell_hidden(tmp_path):
+    out = tmp_path / "index.ipynb"
+    book.execute("index", {"pue": 1.3}, out)
+    nb = json.loads(out.read_text())
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert injected and "remove-cell" in injected[0]["metadata"]["tags"]
+    assert not any(o.get("output_type") == "error" for c in nb["cells"] for o in c.get("outputs", []))
+
+
+def test_a_failing_run_keeps_the_previous_good_output(tmp_path):
+    out = tmp_path / "training.ipynb"
+    book.execute("training_compute", {}, out)
+    good = out.read_bytes()
+    # An empty stage list passes papermill but fails the notebook's own validation cell.
+    with pytest.raises(book.BuildError, match="execution failed"):
+        book.execute("training_compute", {"deepseek_stages": []}, out)
+    assert out.read_bytes() == good
+    assert not list(tmp_path.glob(".*partial*"))

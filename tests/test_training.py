@@ -1,0 +1,76 @@
+"""The training formulas, against numbers worked out by hand from the sources."""
+
+import numpy as np
+import pytest
+
+from analysis import training as tr
+
+
+def test_six_n_d_for_deepseek_v3():
+    # 6 × 37e9 active parameters × 14.8e12 tokens (DeepSeek-V3 report, Abstract)
+    assert tr.dense_training_flop(37e9, 14.8e12) == pytest.approx(3.2856e24)
+
+
+def test_six_n_d_for_llama_405b_is_close_to_the_reported_3_8e25():
+    assert tr.dense_training_flop(405e9, 15.6e12) == pytest.approx(3.7908e25)
+
+
+def test_per_token_basis_share():
+    # Zhao et al. 2025, Table 2: 250 vs 2448 GFLOP per token; 14.8T vs 15.6T tokens -> 9.69 %
+    share = tr.ratio(tr.per_token_training_flop(250e9, 14.8e12), tr.per_token_training_flop(2448e9, 15.6e12))
+    assert 100 * share == pytest.approx(9.6887, abs=1e-4)
+
+
+def test_gpu_hour_share_is_nine_percent():
+    assert 100 * tr.ratio(2.788e6, 30.84e6) == pytest.approx(9.04, abs=0.005)
+
+
+def test_flop_capacity_of_one_h100_hour():
+    assert tr.gpu_hours_to_flop_capacity(1, 989.4e12) == pytest.approx(3600 * 989.4e12)
+
+
+def test_implied_utilization_of_llama_405b():
+    # 3.8e25 / (30.84e6 h × 3600 s × 989.4e12 FLOP/s) = 34.6 %
+    assert tr.implied_utilization(3.8e25, 30.84e6, 989.4e12) == pytest.approx(0.34594, abs=1e-4)
+
+
+def test_duration_of_deepseek_pre_training():
+    # 2,664K GPU-hours on 2048 GPUs: 1,300.8 h = 54.2 days
+    assert tr.duration_days(2.664e6, 2048) == pytest.approx(54.199, abs=1e-3)
+
+
+def test_cost_matches_the_report():
+    assert tr.cost_usd(2.788e6, 2.0) == pytest.approx(5.576e6)
+
+
+def test_energy_and_emissions_units():
+    kwh = tr.energy_kwh(1000, 700, 1.0, 1.0)  # 1000 GPU-hours at 700 W = 700 kWh
+    assert kwh == pytest.approx(700)
+    assert tr.emissions_tco2eq(1e6, 436) == pytest.approx(436)  # 1 GWh at 436 g/kWh = 436 t
+    assert tr.implied_grid_intensity_g_per_kwh(436, 1e6) == pytest.approx(436)
+
+
+def test_meta_emissions_imply_a_plausible_grid():
+    # 30.84M GPU-hours × 700 W = 21.588 GWh; 8,930 t over it = 413.7 g/kWh at PUE 1
+    kwh = tr.energy_kwh(30.84e6, 700, 1.0, 1.0)
+    assert tr.implied_grid_intensity_g_per_kwh(8930, kwh) == pytest.approx(413.65, abs=0.05)
+
+
+def test_decomposition_multiplies_back_to_the_gpu_hour_ratio():
+    factors = tr.decompose_gpu_hour_ratio(405e9, 15.6e12, 30.84e6, 37e9, 14.8e12, 2.664e6)
+    product = np.prod([float(v) for v in factors.values()])
+    assert product == pytest.approx(30.84 / 2.664)
+    assert float(factors["active_params"]) == pytest.approx(405 / 37)
+    assert float(factors["tokens"]) == pytest.approx(15.6 / 14.8)
+
+
+def test_functions_take_arrays():
+    prices = np.array([1.0, 2.0, 4.0])
+    costs = tr.cost_usd(2.788e6, prices)
+    assert costs.shape == (3,)
+    assert np.all(np.diff(costs) > 0)  # dearer hours never cost less
+
+
+@pytest.mark.parametrize("pue", [1.0, 1.1, 1.5, 2.0])
+def test_energy_grows_with_pue(pue):
+    assert tr.energy_kwh(1e6, 700, 0.8, pue + 0.1) > tr.energy_kwh(1e6, 700, 0.8, pue)
