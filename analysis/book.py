@@ -98,15 +98,46 @@ def write_parameters_cells() -> list[str]:
     return changed
 
 
-def stage(target: Path) -> None:
-    """Copy the book's sources into ``target``."""
+def _sync_file(src_bytes: bytes, dst: Path) -> bool:
+    """Write ``dst`` only if its content differs (Sphinx then re-reads only what changed)."""
+    if dst.exists() and dst.read_bytes() == src_bytes:
+        return False
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_bytes(src_bytes)
+    return True
+
+
+def stage(target: Path, executed: dict[str, Path], config_extra: dict | None = None) -> bool:
+    """Bring the staging folder ``target`` up to date; return whether anything changed.
+
+    The folder persists between builds, so Sphinx's incremental build re-renders
+    only pages whose sources changed.
+    """
+    import yaml
+
+    wanted: dict[Path, bytes] = {}
     for rel in SOURCES:
-        src, dst = ROOT / rel, target / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints", "__pycache__"))
-        else:
-            shutil.copy2(src, dst)
+        src = ROOT / rel
+        files = [src] if src.is_file() else [p for p in src.rglob("*") if p.is_file()]
+        for f in files:
+            if f.suffix == ".ipynb" or ".ipynb_checkpoints" in f.parts or "__pycache__" in f.parts:
+                continue
+            wanted[target / f.relative_to(ROOT)] = f.read_bytes()
+    if config_extra:
+        config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+        for section, values in config_extra.items():
+            config.setdefault(section, {}).update(values)
+        wanted[target / "_config.yml"] = yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode()
+    for name, path in executed.items():
+        wanted[target / NOTEBOOKS[name]] = path.read_bytes()
+    changed = False
+    for dst, content in wanted.items():
+        changed |= _sync_file(content, dst)
+    for old in [p for p in target.rglob("*") if p.is_file() and "_build" not in p.relative_to(target).parts]:
+        if old not in wanted:
+            old.unlink()
+            changed = True
+    return changed
 
 
 def jupyter_book(source: Path) -> None:
@@ -128,36 +159,73 @@ def replace_dir(new: Path, old: Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
-def build(values: dict[str, object] | None = None, jobs: int = 0, out: Path | None = None) -> Path:
-    """Execute every notebook and build the site into ``out`` (default ``_build/html``)."""
+def publish(html: Path, out: Path) -> None:
+    """Copy a finished site to ``out`` in one step: readers never see half of it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fresh = out.with_name(f".{out.name}.new-{uuid.uuid4().hex}")
+    shutil.copytree(html, fresh)
+    replace_dir(fresh, out)
+
+
+def cached_execute(name: str, parameters: dict[str, object]) -> tuple[Path, bool]:
+    """Path of the executed notebook for these inputs, and whether it was reused."""
+    from analysis import cache
+
+    record = cache.key(ROOT / NOTEBOOKS[name], parameters)
+    executed = BUILD / "executed" / f"{name}.{record['key'][:16]}.ipynb"
+    if executed.exists():
+        return executed, True
+    seconds = execute(name, parameters, executed)
+    meta = {**record, "notebook": NOTEBOOKS[name], "seconds": round(seconds, 2)}
+    executed.with_suffix(".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    return executed, False
+
+
+def build(
+    values: dict[str, object] | None = None,
+    jobs: int = 0,
+    out: Path | None = None,
+    edition: str = "default",
+    config_extra: dict | None = None,
+) -> Path:
+    """Execute what changed, render, and publish the site to ``out`` (default ``_build/html``).
+
+    A notebook runs only if its cache key (see :mod:`analysis.cache`) changed;
+    Sphinx re-renders only the pages whose staged sources changed; if nothing
+    changed and ``out`` is current, nothing runs at all.
+    """
     from analysis import data
 
     per_notebook = split_by_notebook(values or {})
     data.load()  # a broken data file stops the build before any kernel starts
     out = out or BUILD / "html"
     BUILD.mkdir(exist_ok=True)
-    staging = BUILD / f".stage-{uuid.uuid4().hex}"
-    try:
-        stage(staging)
-        workers = jobs or min(len(NOTEBOOKS), os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {
-                name: pool.submit(execute, name, per_notebook[name], staging / NOTEBOOKS[name])
-                for name in NOTEBOOKS
-            }
-            errors = []
-            for name, future in futures.items():
-                try:
-                    seconds = future.result()
-                    print(f"executed {NOTEBOOKS[name]} in {seconds:.1f} s")
-                except BuildError as err:
-                    errors.append(str(err))
-            if errors:
-                raise BuildError("\n".join(errors))
-        jupyter_book(staging)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        replace_dir(staging / "_build" / "html", out)
-        print(f"built the book: open {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/index.html")
+    workers = jobs or min(len(NOTEBOOKS), os.cpu_count() or 1)
+    executed: dict[str, Path] = {}
+    errors = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(cached_execute, name, per_notebook[name]) for name in NOTEBOOKS}
+        for name, future in futures.items():
+            try:
+                executed[name], reused = future.result()
+                print(f"{'up to date' if reused else 'executed'}: {NOTEBOOKS[name]}")
+            except BuildError as err:
+                errors.append(str(err))
+    if errors:
+        raise BuildError("\n".join(errors))
+    source = BUILD / "site-src" / edition
+    changed = stage(source, executed, config_extra)
+    stamp = out / ".build-stamp"
+    signature = json.dumps({n: p.name for n, p in sorted(executed.items())} | {"_source": str(source)})
+    if not changed and stamp.exists() and stamp.read_text() == signature:
+        print(f"nothing changed: {_show(out)} is up to date")
         return out
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    jupyter_book(source)
+    (source / "_build" / "html" / ".build-stamp").write_text(signature)
+    publish(source / "_build" / "html", out)
+    print(f"built the book: open {_show(out)}/index.html")
+    return out
+
+
+def _show(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path

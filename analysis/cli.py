@@ -11,6 +11,7 @@ import json
 import sys
 
 from analysis import params as P
+from analysis.runs import RunError
 from analysis.schema import DataError
 
 
@@ -97,6 +98,40 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from analysis import runs
+
+    name = runs.resolve_notebook(args.notebook)
+    values = {**_scenario_values(args.scenario), **parse_overrides(args.param, name)}
+    P.validate(values, notebook=name)
+    out = runs.run(name, values, Path(args.out) if args.out else None)
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    if results["claims"]:
+        print(format_table(results["claims"]))
+    print(f"wrote {out}/: {name}.ipynb, {name}.html, results.json")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from analysis import runs, sweep
+
+    name = runs.resolve_notebook(args.notebook)
+    axes = sweep.parse_axes(args.param, name)
+    if not axes:
+        raise UsageError(["sweep: give at least one -p NAME=VALUE1,VALUE2"])
+    out = Path(args.out) if args.out else sweep.book.BUILD / "sweeps" / f"{runs.run_name(name, {k: '+'.join(map(str, v)) for k, v in axes.items()})}.csv"
+    frame = sweep.sweep(name, axes, out, jobs=args.jobs)
+    failed = frame[frame["status"] != "ok"]
+    for _, row in failed.iterrows():
+        print(f"failed point: {', '.join(f'{k}={row[k]}' for k in axes)}: {row['error']}", file=sys.stderr)
+    print(f"wrote {out} ({len(frame)} points, {len(failed)} failed)")
+    return 1 if len(failed) == len(frame) else 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from analysis import book
 
@@ -122,6 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-cells", action="store_true", help="rewrite each notebook's parameters cell from the declarations")
     p.set_defaults(func=cmd_params)
 
+    r = sub.add_parser("run", help="re-run one notebook with new parameters")
+    r.add_argument("notebook", help="notebook name, e.g. training_compute")
+    r.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
+    r.add_argument("--scenario", metavar="FILE")
+    r.add_argument("--out", metavar="DIR", help="folder for the results (default: _build/runs/<run name>)")
+    r.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("sweep", help="run one notebook over a grid of parameter values into one CSV")
+    s.add_argument("notebook")
+    s.add_argument("-p", "--param", action="append", default=[], metavar="NAME=V1,V2", help="values to sweep (';' between values of a list parameter)")
+    s.add_argument("--out", metavar="FILE", help="CSV to write (default: _build/sweeps/<sweep name>.csv)")
+    s.add_argument("--jobs", type=int, default=0, help="points run at once (default: one per CPU)")
+    s.set_defaults(func=cmd_sweep)
+
     b = sub.add_parser("build", help="execute the notebooks with papermill and build the website")
     b.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
     b.add_argument("--scenario", metavar="FILE")
@@ -135,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, P.ParameterError, DataError) as err:
+    except (UsageError, P.ParameterError, DataError, RunError) as err:
         for line in err.problems:
             print(f"error: {line}", file=sys.stderr)
         return 2

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    return book.build({}, out=tmp_path_factory.mktemp("site") / "html")
+    return book.build({}, out=tmp_path_factory.mktemp("site") / "html", edition="test-site")
 
 
 def test_pages_exist(site):
@@ -71,5 +71,5 @@ def test_failed_execution_leaves_the_previous_site(tmp_path, monkeypatch):
     (out / "marker").write_text("previous good build")
     monkeypatch.setattr(book, "split_by_notebook", lambda values: {nb: ({"deepseek_stages": []} if nb == "training_compute" else {}) for nb in book.NOTEBOOKS})
     with pytest.raises(book.BuildError):
-        book.build({}, out=out)
+        book.build({}, out=out, edition="test-failed")
     assert (out / "marker").read_text() == "previous good build"

@@ -1,0 +1,92 @@
+"""When must a notebook be executed again? A key over everything its results depend on.
+
+The key of an executed notebook hashes: the notebook's source, the parameters it
+runs with, the source of every ``analysis`` module it imports (followed through
+the package's own imports, including imports inside functions), the data files
+those modules read, and the pinned dependency versions. If any of these change,
+the key changes and the notebook runs again; otherwise its executed copy is
+reused. Jupyter Book's own cache keys on code cells only and would publish stale
+numbers after a change in ``data/`` or ``analysis/``.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "analysis"
+DATA = ROOT / "data"
+# Modules that read data/ when called; any notebook using them depends on every data file.
+DATA_READERS = {"analysis.data"}
+
+
+def _imports(tree: ast.AST) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return {name for name in found if name == "analysis" or name.startswith("analysis.")}
+
+
+def _module_path(name: str) -> Path | None:
+    parts = name.split(".")[1:]
+    candidate = PACKAGE.joinpath(*parts)
+    if candidate.with_suffix(".py").exists():
+        return candidate.with_suffix(".py")
+    if (candidate / "__init__.py").exists():
+        return candidate / "__init__.py"
+    return None  # e.g. "analysis.params" imported as a name from the package
+
+
+def notebook_code(notebook: Path) -> str:
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def modules_used(notebook: Path) -> list[Path]:
+    """Every module file of ``analysis`` the notebook imports, directly or through the package."""
+    pending = _imports(ast.parse(notebook_code(notebook)))
+    seen: dict[str, Path] = {}
+    while pending:
+        name = pending.pop()
+        path = _module_path(name)
+        if path is None or name in seen:
+            continue
+        seen[name] = path
+        pending |= _imports(ast.parse(path.read_text(encoding="utf-8")))
+        if path.name != "__init__.py":
+            pending.add("analysis")  # importing a submodule runs the package's __init__
+    return sorted(set(seen.values()))
+
+
+def data_files() -> list[Path]:
+    return sorted(p for p in DATA.rglob("*") if p.is_file() and p.suffix in {".csv", ".bib"})
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def dependencies(notebook: Path) -> list[Path]:
+    modules = modules_used(notebook)
+    reads_data = any(p == _module_path(m) for m in DATA_READERS for p in modules)
+    lock = ROOT / "requirements.lock"
+    return [notebook, *modules, *(data_files() if reads_data else []), *([lock] if lock.exists() else [])]
+
+
+def key(notebook: Path, parameters: dict[str, object]) -> dict[str, object]:
+    """The cache key and what went into it (paths relative to the repository)."""
+    files = {str(p.relative_to(ROOT)): file_digest(p) for p in dependencies(notebook)}
+    blob = json.dumps({"files": files, "parameters": parameters}, sort_keys=True, default=str)
+    return {"key": hashlib.sha256(blob.encode()).hexdigest(), "parameters": parameters, "files": files}
+
+
+def data_hashes() -> dict[str, str]:
+    """SHA-256 of every data file, for the record of a run."""
+    return {str(p.relative_to(ROOT)): file_digest(p) for p in data_files()}
