@@ -67,7 +67,7 @@ def judge(claimed_low: float, claimed_high: float, computed_low: float, computed
 
 def parse_args(text: str | None) -> dict[str, str]:
     """``"run=a;reference=b"`` -> ``{"run": "a", "reference": "b"}``."""
-    if not text:
+    if not isinstance(text, str) or not text.strip():
         return {}
     pairs = [part.split("=", 1) for part in text.split(";") if part.strip()]
     return {k.strip(): v.strip() for k, v in pairs}

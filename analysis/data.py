@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.energy_tables import ENERGY_INDEX, ENERGY_TABLES
+from analysis.energy_tables import ENERGY_INDEX, ENERGY_TABLES, check_inputs
 from analysis.schema import Column, DataError, Table, validate
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -317,6 +317,7 @@ def _cross_check(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[str]:
                     f"data/training_runs.csv: row {i + 1} (run_id={row['run_id']}), column training_flop: "
                     f"{row['training_flop']:g} lies outside its range {low:g}-{high:g}"
                 )
+    problems += check_inputs(frames["inference_inputs"])
     for i, row in frames["claims"].iterrows():
         if row["claimed_low"] > row["claimed_high"]:
             problems.append(f"data/claims.csv: row {i + 1} (claim_id={row['claim_id']}), column claimed_low: greater than claimed_high")

@@ -218,7 +218,7 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter(
             "samples", 10_000, "draws",
             "Monte Carlo draws for the uncertainty intervals.",
-            "Enough for the 5th and 95th percentiles to settle to about 1 %", ("inference_vs_search",),
+            "At 10,000 draws the 5th and 95th percentiles move about 2 % from seed to seed", ("inference_vs_search",),
             type=int, minimum=1, maximum=10_000_000,
         ),
         Parameter(

@@ -11,6 +11,7 @@ The same seed gives the same numbers, bit for bit.
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
@@ -74,22 +75,31 @@ def check_samples(samples) -> int:
     return int(samples)
 
 
-def sample(ranges: Mapping[str, Range], samples: int, seed: int) -> dict[str, np.ndarray]:
-    """Draw ``samples`` values of every input, independently, from numpy's default_rng(seed).
+def check_seed(seed) -> int:
+    """The seed as an int, or ValueError naming ``seed``."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed: got {seed!r}; allowed: a whole number >= 0")
+    return int(seed)
 
-    Inputs are drawn in sorted-name order and each draws its uniforms even when it
-    is fixed, so the numbers for one input do not change when another input is
-    fixed or freed.
+
+def input_rng(seed: int, name: str) -> np.random.Generator:
+    """numpy's default_rng seeded by (seed, input name): each input has its own stream.
+
+    So an input's draws do not change when another input is added, removed, fixed or freed.
     """
+    return np.random.default_rng([check_seed(seed), zlib.crc32(name.encode("utf-8"))])
+
+
+def sample(ranges: Mapping[str, Range], samples: int, seed: int) -> dict[str, np.ndarray]:
+    """Draw ``samples`` values of every input, independently, each from its own seeded stream."""
     n = check_samples(samples)
-    rng = np.random.default_rng(seed)
     draws: dict[str, np.ndarray] = {}
-    for name in sorted(ranges):
-        r = ranges[name]
-        u = rng.random(n)
+    for name, r in ranges.items():
         if r.fixed:
             draws[name] = np.full(n, float(r.low))
-        elif r.log_uniform:
+            continue
+        u = input_rng(seed, name).random(n)
+        if r.log_uniform:
             draws[name] = np.exp(math.log(r.low) + u * (math.log(r.high) - math.log(r.low)))
         else:
             draws[name] = r.low + u * (r.high - r.low)

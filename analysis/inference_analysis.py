@@ -1,0 +1,400 @@
+"""The inference-versus-search chapter's analysis: data in, estimates, tables and claim checks out.
+
+Formulas live in :mod:`analysis.inference` and the Monte Carlo in
+:mod:`analysis.uncertainty`; this module feeds them the sourced ranges in
+``data/inference_inputs.csv`` under the reader's parameters.
+
+How a parameter and a sourced range combine: the parameter sets the central
+value; the range keeps its width *relative* to the sourced central value, so
+moving a parameter moves the whole range with it (clipped to what the parameter
+allows, e.g. a PUE never below 1). At the defaults the ranges are exactly the
+sourced ones.
+
+Every estimate reports ``central`` (the model with every input at its central
+value: the point estimate, which reproduces Epoch AI's arithmetic under its
+scenario) and the Monte Carlo ``median`` with its 90 % interval ``low``–``high``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from analysis import inference as inf
+from analysis import uncertainty as mc
+from analysis.claims import Computed, check, judge
+from analysis.data import Dataset
+from analysis.energy_tables import check_inputs
+from analysis.params import PARAMETERS
+from analysis.schema import DataError
+from analysis.units import J_PER_KWH, J_PER_WH
+
+NOTEBOOK = "inference_vs_search"
+# Model name in claims.csv's check_args -> the input that holds its active parameters.
+MODELS = {"gpt2": "gpt2_active_params", "gpt3": "gpt3_active_params", "frontier": "frontier_active_params"}
+# The server-side request model's uncertain inputs besides the model size.
+REQUEST_INPUTS = (
+    "chars_per_token", "output_tokens", "utilization", "batch_size", "weight_bytes_per_param",
+    "power_per_accelerator_w", "power_fraction_serving", "host_overhead_factor", "serving_pue",
+)
+PAYLOADS = {"response": "bytes_per_response", "search_page": "bytes_per_search_page"}
+CLIENTS = {"phone": "phone_power_w", "laptop": "laptop_power_w", "local_gpu": "local_gpu_power_w"}
+_UNIT_TO_J = {"J": 1.0, "Wh": J_PER_WH, "kWh": J_PER_KWH}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate and its Monte Carlo median and 90 % interval, in the quantity's unit."""
+
+    central: float
+    median: float
+    low: float
+    high: float
+    samples: int
+    seed: int
+
+
+# ---- inputs ----------------------------------------------------------------------------------
+
+
+def input_ranges(data: Dataset) -> pd.DataFrame:
+    """The sourced uncertain inputs, one row each: low, central, high, unit and linked parameter."""
+    frame = data.inference_inputs
+    problems = check_inputs(frame)
+    if problems:
+        raise DataError(problems)
+    wide = frame.pivot(index="input", columns="bound", values="value")[["low", "central", "high"]]
+    first = frame.drop_duplicates("input").set_index("input")
+    wide["unit"] = first["unit"]
+    wide["parameter"] = first["parameter"].fillna("")
+    return wide.loc[first.index].rename_axis(None)
+
+
+def input_range(data: Dataset, params: dict, name: str) -> mc.Range:
+    """One input's range, centred on its parameter's value when it has one (see the module note)."""
+    ranges = input_ranges(data)
+    if name not in ranges.index:
+        raise KeyError(f"data/inference_inputs.csv: no input named {name!r}; inputs: {', '.join(ranges.index)}")
+    row = ranges.loc[name]
+    low, central, high = float(row["low"]), float(row["central"]), float(row["high"])
+    parameter = row["parameter"]
+    if not parameter:
+        return mc.Range(low, central, high)
+    value = float(params[parameter])
+    p = PARAMETERS[parameter]
+    low, high = low * value / central, high * value / central
+    floor = p.minimum if p.minimum is not None else -math.inf
+    ceiling = p.maximum if p.maximum is not None else math.inf
+    return mc.Range(min(max(low, floor), value), value, max(min(high, ceiling), value))
+
+
+def accelerator(data: Dataset, params: dict) -> pd.Series:
+    """The row of data/hardware.csv named by the ``accelerator`` parameter."""
+    name = params["accelerator"]
+    try:
+        return data.accelerator(name)
+    except KeyError:
+        raise ValueError(f"parameter accelerator: {name!r} is not in data/hardware.csv; allowed: {', '.join(data.hardware.index)}") from None
+
+
+def _active_params_range(data: Dataset, params: dict, active_params) -> mc.Range:
+    if isinstance(active_params, str):
+        if active_params not in MODELS:
+            raise ValueError(f"model: {active_params!r} is unknown; allowed: {', '.join(MODELS)} or a number of active parameters")
+        return input_range(data, params, MODELS[active_params])
+    value = float(active_params)
+    return mc.Range(value, value, value)
+
+
+def request_ranges(data: Dataset, params: dict, active_params="frontier") -> dict[str, mc.Range]:
+    """Ranges of every input of :func:`request_model`; ``active_params`` is a model name or a number."""
+    ranges = {name: input_range(data, params, name) for name in REQUEST_INPUTS}
+    ranges["active_params"] = _active_params_range(data, params, active_params)
+    return ranges
+
+
+# ---- models (functions of array inputs, for the Monte Carlo) -----------------------------------
+
+
+def _time_args(hw: pd.Series, prompt_chars, active_params, chars_per_token, output_tokens, utilization, batch_size,
+               weight_bytes_per_param) -> tuple:
+    """The arguments of inf.request_accelerator_time_s and inf.limiting_bound, in order."""
+    return (
+        active_params, inf.tokens_from_chars(prompt_chars, chars_per_token), output_tokens,
+        float(hw["peak_bf16_dense_flop_per_s"]), utilization, inf.model_weight_bytes(active_params, weight_bytes_per_param),
+        float(hw["memory_bandwidth_bytes_per_s"]), batch_size,
+    )
+
+
+def request_model(data: Dataset, params: dict) -> Callable[..., np.ndarray]:
+    """Server-side energy of one LLM request in J, as a function of the inputs in :func:`request_ranges`."""
+    hw = accelerator(data, params)
+    prompt_chars = params["prompt_chars"]
+
+    def energy_j(active_params, chars_per_token, output_tokens, utilization, batch_size, weight_bytes_per_param,
+                 power_per_accelerator_w, power_fraction_serving, host_overhead_factor, serving_pue):
+        seconds = inf.request_accelerator_time_s(*_time_args(
+            hw, prompt_chars, active_params, chars_per_token, output_tokens, utilization, batch_size, weight_bytes_per_param,
+        ))
+        return inf.server_energy_j(seconds, power_per_accelerator_w, power_fraction_serving, serving_pue, host_overhead_factor)
+
+    return energy_j
+
+
+def _central_time_args(data: Dataset, params: dict, active_params, batch_size=None) -> tuple:
+    c = {name: r.central for name, r in request_ranges(data, params, active_params).items()}
+    return _time_args(
+        accelerator(data, params), params["prompt_chars"], c["active_params"], c["chars_per_token"], c["output_tokens"],
+        c["utilization"], c["batch_size"] if batch_size is None else batch_size, c["weight_bytes_per_param"],
+    )
+
+
+def _estimate(model, ranges: dict[str, mc.Range], params: dict) -> Estimate:
+    summary = mc.monte_carlo(model, ranges, params["samples"], params["seed"])
+    return Estimate(mc.central_value(model, ranges), summary.median, summary.low, summary.high, summary.samples, params["seed"])
+
+
+def request_energy(data: Dataset, params: dict, active_params="frontier") -> Estimate:
+    """Server-side energy of one LLM request, J: point estimate, Monte Carlo median and 90 % interval.
+
+    ``active_params`` is a model name ("gpt2", "gpt3", "frontier": sourced ranges)
+    or a number of active parameters, held fixed.
+    """
+    return _estimate(request_model(data, params), request_ranges(data, params, active_params), params)
+
+
+def request_bound(data: Dataset, params: dict, active_params="frontier", batch_size=None) -> str:
+    """Which limit sets the request's accelerator time at the central inputs: "compute" or "memory"."""
+    return str(inf.limiting_bound(*_central_time_args(data, params, active_params, batch_size)))
+
+
+# ---- search, network, client -------------------------------------------------------------------
+
+
+def published_table(data: Dataset) -> pd.DataFrame:
+    """Published per-request and per-search figures side by side, in Wh and J, each with its year and boundary."""
+    pub = data.published_energy
+    energy_j = pub["reported_value"] * pub["reported_unit"].map(_UNIT_TO_J)
+    out = pub[["service", "subject", "year", "boundary"]].copy()
+    out["energy_wh"] = energy_j / J_PER_WH
+    out["energy_j"] = energy_j
+    out[["kind", "source", "locator"]] = pub[["kind", "source", "locator"]]
+    return out
+
+
+def search_figures(data: Dataset, params: dict, service: str = "web_search") -> pd.DataFrame:
+    """The published figures chosen by ``search_estimates``, newest first, with J per search."""
+    table = published_table(data)
+    unknown = [i for i in params["search_estimates"] if i not in table.index]
+    if unknown:
+        raise ValueError(f"parameter search_estimates: {', '.join(unknown)} not in data/published_energy.csv")
+    chosen = table.loc[list(params["search_estimates"])]
+    wrong = chosen[chosen["service"] != service]
+    if not wrong.empty:
+        raise ValueError(f"parameter search_estimates: {', '.join(wrong.index)} are not {service} figures")
+    return chosen.sort_values("year", ascending=False)
+
+
+def search_range(data: Dataset, params: dict) -> mc.Range:
+    """Energy per search, J: the span of the chosen published figures, the newest as central."""
+    figures = search_figures(data, params)
+    energy = figures["energy_j"].astype(float)
+    return mc.Range(float(energy.min()), float(energy.iloc[0]), float(energy.max()))
+
+
+def search_energy(data: Dataset, params: dict) -> Estimate:
+    """Energy per web search, J: newest published figure, and the Monte Carlo over the published span."""
+    return _estimate(lambda search_j: search_j, {"search_j": search_range(data, params)}, params)
+
+
+def network_intensity_range(data: Dataset, params: dict) -> mc.Range:
+    """Network kWh per GB in ``network_year``: low and central on Aslan et al.'s halving trend,
+    high the largest fixed-network figure measured outright (EU 2020) when it lies above the trend."""
+    table = data.network_intensity
+    trend_rows = table[table["halving_years"].notna()]
+    if len(trend_rows) != 1:
+        raise DataError([f"data/network_intensity.csv: column halving_years: expected exactly one trend row, found {len(trend_rows)}"])
+    trend = trend_rows.iloc[0]
+    central = float(inf.network_intensity_kwh_per_gb(params["network_year"], trend["year"], trend["kwh_per_gb"], trend["halving_years"]))
+    measured = table[table["halving_years"].isna() & (table["network"] == trend["network"])]["kwh_per_gb"]
+    high = max(central, float(measured.max())) if not measured.empty else central
+    return mc.Range(central, central, high)
+
+
+def network_energy(data: Dataset, params: dict, payload: str) -> Estimate:
+    """Energy to send one chat answer (``payload="response"``) or one results page (``"search_page"``), J."""
+    if payload not in PAYLOADS:
+        raise ValueError(f"payload: {payload!r} is unknown; allowed: {', '.join(PAYLOADS)}")
+    ranges = {"data_bytes": input_range(data, params, PAYLOADS[payload]), "kwh_per_gb": network_intensity_range(data, params)}
+    return _estimate(inf.network_energy_j, ranges, params)
+
+
+def client_power(data: Dataset, params: dict, device: str) -> Estimate:
+    """Power of a client device ("phone", "laptop" or "local_gpu"), W."""
+    if device not in CLIENTS:
+        raise ValueError(f"device: {device!r} is unknown; allowed: {', '.join(CLIENTS)}")
+    return _estimate(lambda power_w: power_w, {"power_w": input_range(data, params, CLIENTS[device])}, params)
+
+
+def local_gpu_response_energy(data: Dataset, params: dict) -> Estimate:
+    """Energy to generate one answer of ``output_tokens`` on a local consumer GPU, J."""
+    ranges = {
+        "power_w": input_range(data, params, "local_gpu_power_w"),
+        "output_tokens": input_range(data, params, "output_tokens"),
+        "tokens_per_s": input_range(data, params, "local_gpu_tokens_per_s"),
+    }
+    return _estimate(inf.local_gpu_energy_j, ranges, params)
+
+
+def llm_to_search_ratio(data: Dataset, params: dict, active_params="frontier") -> Estimate:
+    """Server energy of an LLM request over that of a web search, sampled jointly."""
+    energy_j = request_model(data, params)
+    ranges = {**request_ranges(data, params, active_params), "search_j": search_range(data, params)}
+
+    def ratio(search_j, **request_inputs):
+        return energy_j(**request_inputs) / search_j
+
+    return _estimate(ratio, ranges, params)
+
+
+# ---- tables for the chapter ---------------------------------------------------------------------
+
+
+def breakdown(data: Dataset, params: dict, active_params="frontier") -> pd.DataFrame:
+    """Where the energy of one LLM request and of one web search goes, J, at the central inputs.
+
+    Tidy: one row per (request, component). The search's server energy is a
+    single published figure, so it is one component ("servers") rather than split.
+    """
+    c = {name: r.central for name, r in request_ranges(data, params, active_params).items()}
+    seconds = inf.request_accelerator_time_s(*_central_time_args(data, params, active_params))
+    kwh_per_gb = network_intensity_range(data, params).central
+    client_j = float(inf.client_energy_j(params[CLIENTS[params["client_device"]]], params["client_seconds"]))
+    llm = inf.energy_breakdown_j(
+        seconds, c["power_per_accelerator_w"], c["power_fraction_serving"], c["serving_pue"], c["host_overhead_factor"],
+        input_range(data, params, "idle_share_of_host_overhead").central,
+        inf.network_energy_j(params["bytes_per_response"], kwh_per_gb), client_j,
+    )
+    label = active_params if isinstance(active_params, str) else f"{float(active_params):g} parameters"
+    rows = [(f"LLM request ({label})", part, float(value)) for part, value in llm.items()]
+    rows += [
+        ("web search", "servers", search_range(data, params).central),
+        ("web search", "network", float(inf.network_energy_j(params["bytes_per_search_page"], kwh_per_gb))),
+        ("web search", "client", client_j),
+    ]
+    return pd.DataFrame(rows, columns=["request", "component", "energy_j"])
+
+
+def sensitivity(data: Dataset, params: dict, active_params="frontier") -> pd.DataFrame:
+    """One-at-a-time sensitivity of the request energy: each input at its low and high, largest swing first."""
+    ranges = request_ranges(data, params, active_params)
+    units = input_ranges(data)["unit"]
+    rows = []
+    for s in mc.tornado(request_model(data, params), ranges):
+        r = ranges[s.input]
+        unit = "parameters" if s.input == "active_params" else units.get(s.input, "")
+        rows.append({
+            "input": s.input, "unit": unit, "input_low": r.low, "input_central": r.central, "input_high": r.high,
+            "energy_at_low_j": s.output_at_low, "energy_at_high_j": s.output_at_high, "swing_j": s.swing,
+        })
+    return pd.DataFrame(rows)
+
+
+# ---- claim checks (registered for data/claims.csv) ----------------------------------------------
+
+
+def _j(x: float) -> str:
+    return f"{x:,.0f} J" if abs(x) >= 100 else f"{x:.3g} J"
+
+
+def _interval(e: Estimate, fmt=_j) -> str:
+    return f"median {fmt(e.median)}, 90 % interval {fmt(e.low)}–{fmt(e.high)} ({e.samples:,} draws, seed {e.seed})"
+
+
+@check("llm_request_energy")
+def _llm_request_energy(data: Dataset, params: dict, args: dict) -> Computed:
+    model = args.get("model", "frontier")
+    e = request_energy(data, params, model)
+    n = request_ranges(data, params, model)["active_params"].central
+    hw = accelerator(data, params)
+    basis = (
+        f"{model}, {n / 1e9:g}B active parameters, {params['prompt_chars']} prompt characters + {params['output_tokens']} output tokens "
+        f"on {hw['name']}: {_j(e.central)} ({e.central / J_PER_WH:.3g} Wh) at the parameters; {_interval(e)}. "
+        f"Server side (accelerator × power fraction × host overhead × PUE); {request_bound(data, params, model)}-bound at batch {params['batch_size']}"
+    )
+    return Computed(e.central, e.low, e.high, basis, details={"median": e.median})
+
+
+@check("search_energy")
+def _search_energy(data: Dataset, params: dict, args: dict) -> Computed:
+    figures = search_figures(data, params, args.get("service", "web_search"))
+    r = search_range(data, params)
+    listed = "; ".join(f"{row.subject} {row.year}: {_j(row.energy_j)}" for row in figures.itertuples())
+    basis = f"published figures, newest as central and their span as the interval: {listed}. No newer figure from Google was found"
+    return Computed(r.central, r.low, r.high, basis, details={"figures": figures["energy_j"].to_dict()})
+
+
+@check("network_energy")
+def _network_energy(data: Dataset, params: dict, args: dict) -> Computed:
+    """Both payloads: the claim says 'for either', so it holds only if it holds for each.
+
+    ``check_args`` repeats the claimed range (``claimed_low``, ``claimed_high``)
+    because a check is not handed its claim row; a test keeps the two equal.
+    """
+    payloads = [p.strip() for p in args.get("payloads", ",".join(PAYLOADS)).split(",")]
+    estimates = {payload: network_energy(data, params, payload) for payload in payloads}
+    kwh = network_intensity_range(data, params)
+    parts = [
+        f"{payload.replace('_', ' ')} ({params[PAYLOADS[payload]]:,.0f} bytes): {_j(e.central)} at the parameters, {_interval(e)}"
+        for payload, e in estimates.items()
+    ]
+    basis = (
+        "; ".join(parts)
+        + f"; {kwh.low:.3g}–{kwh.high:.3g} kWh/GB ({params['network_year']} on the 2-year halving trend, up to the EU 2020 fixed-network figure)."
+        " Per-GB averages overstate the marginal energy of small transfers (Mytton et al. 2024)"
+    )
+    verdict = None
+    if "claimed_low" in args and "claimed_high" in args:
+        each = {p: judge(float(args["claimed_low"]), float(args["claimed_high"]), e.low, e.high) for p, e in estimates.items()}
+        distinct = set(each.values())
+        verdict = distinct.pop() if len(distinct) == 1 else "mixed"
+        basis += "; verdict per payload: " + ", ".join(f"{p.replace('_', ' ')} {v}" for p, v in each.items())
+    first = estimates[payloads[0]]
+    return Computed(
+        first.central, min(e.low for e in estimates.values()), max(e.high for e in estimates.values()), basis,
+        verdict=verdict, details={p: e.central for p, e in estimates.items()},
+    )
+
+
+@check("llm_vs_search")
+def _llm_vs_search(data: Dataset, params: dict, args: dict) -> Computed:
+    model = args.get("model", "frontier")
+    e = llm_to_search_ratio(data, params, model)
+    fmt = lambda x: f"{x:.3g}×"  # noqa: E731
+    basis = (
+        f"{model} request over one web search, both server side, sampled together: {fmt(e.central)} at the central values; "
+        f"{_interval(e, fmt)}"
+    )
+    return Computed(e.central, e.low, e.high, basis, details={"median": e.median})
+
+
+@check("client_power")
+def _client_power(data: Dataset, params: dict, args: dict) -> Computed:
+    device = args["device"]
+    e = client_power(data, params, device)
+    fmt = lambda x: f"{x:,.3g} W"  # noqa: E731
+    basis = f"{device}: {fmt(e.central)} at the parameters; {_interval(e, fmt)}"
+    verdict = None
+    if device == "local_gpu":
+        energy = local_gpu_response_energy(data, params)
+        basis += f"; one {params['output_tokens']}-token answer takes {_j(energy.central)} (90 % interval {_j(energy.low)}–{_j(energy.high)})"
+    if args.get("evidence") == "weak":
+        # claims.csv marks the evidence as too weak to confirm anything, even agreement.
+        verdict = "unverifiable"
+        notes = data.inference_inputs[data.inference_inputs["input"] == CLIENTS[device]]["note"].dropna()
+        basis += f"; evidence too weak to judge: {notes.iloc[0]}" if not notes.empty else "; evidence too weak to judge"
+    return Computed(e.central, e.low, e.high, basis, verdict=verdict, details={"median": e.median})

@@ -1,0 +1,262 @@
+"""The inference-versus-search chapter: its data, parameters, scenario and the eight claims in the ledger."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import claims, data, params
+from analysis import inference_analysis as ia
+from analysis.energy_tables import check_inputs
+from analysis.scenarios import ScenarioError, load_scenario
+from analysis.schema import DataError
+
+ROOT = Path(__file__).resolve().parent.parent
+EPOCH = ROOT / "data" / "scenarios" / "epoch-2025.yml"
+INFERENCE_IDS = {
+    "inference.llm_request_energy.gpt2", "inference.llm_request_energy.gpt3", "inference.llm_request_energy.frontier",
+    "inference.search_energy", "inference.network_energy", "inference.llm_vs_search",
+    "inference.client_energy.phone", "inference.client_energy.local_gpu",
+}
+
+
+def by_id(entries):
+    return {e["id"]: e for e in entries}
+
+
+@pytest.fixture(scope="module")
+def ledger(dataset):
+    return by_id(claims.ledger(dataset, params.validate({}), chapter="inference_vs_search"))
+
+
+@pytest.fixture(scope="module")
+def epoch_params():
+    return params.validate(load_scenario(EPOCH)["parameters"])
+
+
+# ---- data ----
+
+
+def test_published_figures_in_wh_and_j(dataset):
+    table = ia.published_table(dataset)
+    assert table.loc["google-2025-gemini-comprehensive", "energy_j"] == pytest.approx(864)
+    assert table.loc["google-2025-gemini-accelerator", "energy_j"] == pytest.approx(360)
+    assert table.loc["epoch-2025-gpt4o", "energy_j"] == pytest.approx(1080)
+    assert table.loc["mlenergy-2023-llama2-7b", "energy_wh"] == pytest.approx(1828.7749 / 3600)
+    assert table.loc["holzle-2009-search", "energy_wh"] == pytest.approx(0.3)
+    assert table.loc["vanderbauwhede-2024-search", "energy_j"] == pytest.approx(144)
+    assert table["year"].notna().all() and table["boundary"].str.len().gt(0).all()
+
+
+def test_every_input_has_ordered_bounds_and_estimates_have_a_note(dataset):
+    inputs = dataset.inference_inputs
+    assert check_inputs(inputs) == []
+    estimates = inputs[inputs["kind"] == "estimate"]
+    assert estimates["note"].notna().all()
+
+
+def test_input_with_a_missing_bound_or_bounds_out_of_order_is_named(data_copy):
+    path = data_copy / "inference_inputs.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = frame[~((frame["input"] == "utilization") & (frame["bound"] == "high"))]
+    frame.loc[(frame["input"] == "serving_pue") & (frame["bound"] == "low"), "value"] = "1.3"
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError) as caught:
+        ia.input_ranges(data.load(data_copy))
+    message = str(caught.value)
+    assert "data/inference_inputs.csv: input utilization (first at row 7, line 8), column bound: missing high" in message
+    assert "input serving_pue" in message and "column value: need low <= central <= high; got 1.3, 1.2, 1.58" in message
+
+
+def test_bad_row_in_a_new_table_names_file_row_and_column(data_copy):
+    path = data_copy / "published_energy.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[frame["estimate_id"] == "altman-2025-chatgpt", "reported_unit"] = "calories"
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"published_energy\.csv: row 4 \(line 5, estimate_id=altman-2025-chatgpt\), column reported_unit: 'calories' is not allowed"):
+        data.load(data_copy)
+
+
+def test_parameter_defaults_are_the_sourced_central_values(dataset):
+    ranges = ia.input_ranges(dataset)
+    linked = ranges[ranges["parameter"] != ""]
+    for name, row in linked.iterrows():
+        assert params.PARAMETERS[row["parameter"]].default == pytest.approx(row["central"]), name
+    assert set(linked["parameter"]) <= set(params.for_notebook("inference_vs_search"))
+
+
+def test_choices_follow_the_data(dataset):
+    assert set(params.PARAMETERS["accelerator"].choices) == set(dataset.hardware.index)
+    searches = dataset.published_energy[dataset.published_energy["service"] == "web_search"].index
+    assert set(params.PARAMETERS["search_estimates"].choices) == set(searches)
+
+
+def test_network_claim_args_repeat_the_claimed_range(dataset):
+    row = dataset.claims.loc["inference.network_energy"]
+    args = claims.parse_args(row["check_args"])
+    assert (float(args["claimed_low"]), float(args["claimed_high"])) == (row["claimed_low"], row["claimed_high"])
+
+
+# ---- the model under the defaults ----
+
+
+def test_frontier_request_by_hand(dataset, defaults):
+    # (2 × 100e9 × (37.5 + 500)) / (989.4e12 × 0.1) = 1.0865 s; × 700 W × 0.7 × 1.57 × 1.2 = 1,003 J
+    e = ia.request_energy(dataset, defaults, "frontier")
+    assert e.central == pytest.approx(1.075e14 / 989.4e12 / 0.1 * 700 * 0.7 * 1.57 * 1.2)
+    assert e.low < e.median < e.high
+
+
+def test_bounds_for_gpt3(dataset, defaults):
+    assert ia.request_bound(dataset, defaults, "gpt3", batch_size=1) == "memory"
+    assert ia.request_bound(dataset, defaults, "gpt3", batch_size=256) == "compute"
+
+
+def test_breakdown_adds_up_to_the_request_energy(dataset, defaults):
+    table = ia.breakdown(dataset, defaults)
+    llm = table[table["request"] == "LLM request (frontier)"].set_index("component")["energy_j"]
+    server = llm[["accelerator", "host", "idle", "facility_overhead"]].sum()
+    assert server == pytest.approx(ia.request_energy(dataset, defaults).central)
+    assert llm["client"] == pytest.approx(3.0 * 10.0)  # phone at 3 W for 10 s
+    assert set(table["request"]) == {"LLM request (frontier)", "web search"}
+
+
+def test_sensitivity_is_sorted_by_swing(dataset, defaults):
+    table = ia.sensitivity(dataset, defaults)
+    assert list(table["swing_j"]) == sorted(table["swing_j"], reverse=True)
+    assert {"output_tokens", "utilization", "active_params", "serving_pue"} <= set(table["input"])
+
+
+def test_moving_a_parameter_moves_its_range(dataset, defaults):
+    r = ia.input_range(dataset, {**defaults, "serving_pue": 1.0}, "serving_pue")
+    assert (r.low, r.central) == (1.0, 1.0)  # scaled below 1, then clipped to the allowed minimum
+    r = ia.input_range(dataset, {**defaults, "utilization": 0.2}, "utilization")
+    assert (r.low, r.central, r.high) == pytest.approx((0.1, 0.2, 0.4))
+
+
+# ---- the ledger ----
+
+
+def test_all_eight_inference_claims_are_judged(ledger):
+    assert set(ledger) == INFERENCE_IDS
+    for entry in ledger.values():
+        assert entry["verdict"] in claims.VERDICTS
+        assert entry["chapter"] == "inference_vs_search"
+        c = entry["computed"]
+        assert c["low"] <= c["high"]
+
+
+def test_default_verdicts(ledger):
+    assert {k: e["verdict"] for k, e in ledger.items()} == {
+        "inference.llm_request_energy.gpt2": "holds",
+        "inference.llm_request_energy.gpt3": "too_low",
+        "inference.llm_request_energy.frontier": "too_low",
+        "inference.search_energy": "too_low",
+        "inference.network_energy": "mixed",
+        "inference.llm_vs_search": "holds",
+        "inference.client_energy.phone": "unverifiable",
+        "inference.client_energy.local_gpu": "holds",
+    }
+
+
+def test_request_point_estimates_lie_in_their_intervals(ledger):
+    for model in ("gpt2", "gpt3", "frontier"):
+        c = ledger[f"inference.llm_request_energy.{model}"]["computed"]
+        assert c["low"] <= c["value"] <= c["high"], model
+
+
+def test_search_claim_spans_the_published_figures(ledger):
+    assert ledger["inference.search_energy"]["computed"] == pytest.approx({"value": 144, "low": 144, "high": 1080})
+
+
+def test_ledger_is_reproducible(dataset, ledger):
+    again = by_id(claims.ledger(dataset, params.validate({}), chapter="inference_vs_search"))
+    assert {k: e["computed"] for k, e in again.items()} == {k: e["computed"] for k, e in ledger.items()}
+
+
+def test_epoch_scenario_reproduces_0_30_wh(dataset, epoch_params):
+    entries = by_id(claims.ledger(dataset, epoch_params, chapter="inference_vs_search"))
+    assert set(entries) == INFERENCE_IDS
+    frontier = entries["inference.llm_request_energy.frontier"]["computed"]
+    assert frontier["value"] / 3600 == pytest.approx(0.30, rel=0.02)
+    assert frontier["value"] == pytest.approx(1083.0, abs=1.0)  # 1.0111 s × 1,275 W × 0.7 × 1.2
+    assert entries["inference.llm_request_energy.frontier"]["verdict"] == "too_low"
+
+
+# ---- bad inputs ----
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"utilization": 0}, "parameter utilization: 0.0 is out of range; allowed: a number > 0 and <= 1"),
+        ({"utilization": 1.5}, "parameter utilization: 1.5 is out of range"),
+        ({"serving_pue": 0.9}, "parameter serving_pue: 0.9 is out of range; allowed: a number >= 1"),
+        ({"samples": 0}, "parameter samples: 0 is out of range; allowed: a whole number >= 1"),
+        ({"output_tokens": 0}, "parameter output_tokens: 0 is out of range"),
+        ({"accelerator": "h900"}, "parameter accelerator: 'h900' is not allowed; allowed: one of: h100-sxm, h800-sxm, a100-sxm"),
+    ],
+)
+def test_bad_parameters_are_named(values, message):
+    with pytest.raises(params.ParameterError) as caught:
+        params.validate(values, "inference_vs_search")
+    assert message in str(caught.value)
+
+
+def test_unknown_accelerator_past_validation_names_parameter_and_choices(dataset, defaults):
+    with pytest.raises(ValueError, match=r"parameter accelerator: 'h900' is not in data/hardware.csv; allowed: h100-sxm, h800-sxm, a100-sxm"):
+        ia.request_energy(dataset, {**defaults, "accelerator": "h900"})
+
+
+def test_samples_below_one_past_validation_names_samples(dataset, defaults):
+    with pytest.raises(ValueError, match=r"^samples: got 0"):
+        ia.request_energy(dataset, {**defaults, "samples": 0})
+
+
+def test_unknown_model_is_named(dataset, defaults):
+    with pytest.raises(ValueError, match=r"model: 'gpt5' is unknown; allowed: gpt2, gpt3, frontier"):
+        ia.request_energy(dataset, defaults, "gpt5")
+
+
+# ---- scenarios ----
+
+
+def test_epoch_scenario_loads(epoch_params):
+    scenario = load_scenario(EPOCH)
+    assert scenario["notebook"] == "inference_vs_search" and scenario["title"]
+    assert epoch_params["power_per_accelerator_w"] == 1275.0 and epoch_params["host_overhead_factor"] == 1.0
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "scenario.yml"
+    path.write_text(text)
+    return path
+
+
+GOOD = "title: t\ndescription: d\nnotebook: inference_vs_search\n"
+
+
+def test_scenario_unknown_key_names_file_and_key(tmp_path):
+    path = _write(tmp_path, GOOD + "parameters: {}\nauthor: me\n")
+    with pytest.raises(ScenarioError, match=rf"{path}: unknown key 'author'; allowed keys: title, description, notebook, parameters"):
+        load_scenario(path)
+
+
+def test_scenario_missing_key_is_named(tmp_path):
+    path = _write(tmp_path, "title: t\nnotebook: inference_vs_search\nparameters: {}\n")
+    with pytest.raises(ScenarioError, match="missing key 'description'"):
+        load_scenario(path)
+
+
+def test_scenario_bad_values_are_all_listed(tmp_path):
+    path = _write(tmp_path, GOOD + "parameters:\n  utilization: 1.5\n  serving_pue: 0.9\n  pue_typo: 1\n")
+    with pytest.raises(params.ParameterError) as caught:
+        load_scenario(path)
+    problems = caught.value.problems
+    assert len(problems) == 3 and all(p.startswith(f"{path}: parameter ") for p in problems)
+
+
+def test_scenario_reads_yaml_exponents_without_a_dot(tmp_path):
+    # YAML 1.1 reads 100e9 as text; the loader parses it as the command line would.
+    path = _write(tmp_path, GOOD + "parameters:\n  frontier_active_params: 100e9\n")
+    assert load_scenario(path)["parameters"]["frontier_active_params"] == 100e9
