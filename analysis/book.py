@@ -27,6 +27,7 @@ BUILD = ROOT / "_build"
 NOTEBOOKS: dict[str, str] = {
     "index": "book/index.ipynb",
     "training_compute": "book/training_compute.ipynb",
+    "inference_vs_search": "book/inference_vs_search.ipynb",
 }
 
 # Copied into the staging folder as they are (executed notebooks are added separately).

@@ -122,3 +122,90 @@ def head_to_head(h2h: pd.DataFrame, run: str, reference: str, labels: dict[str, 
     return (line + dots).properties(width=WIDTH - 240, height=alt.Step(16)).facet(
         row=alt.Row("suite:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelExpr="datum.value + ' models'"))
     ).resolve_scale(y="independent")
+
+
+def claims_vs_intervals(frame: pd.DataFrame) -> alt.LayerChart:
+    """For each claim: the claimed range (grey bar) and our 90 % interval (line) with the point estimate (dot)."""
+    y = alt.Y("claim:N", title=None, sort=None, axis=alt.Axis(labelLimit=300))
+    x_scale = alt.Scale(type="log")
+    claimed = alt.Chart(frame).mark_bar(color=CLAIM_BAND, opacity=0.6, height=14).encode(
+        x=alt.X("claimed_low:Q", scale=x_scale, title="Energy (J, log scale)"), x2="claimed_high:Q", y=y,
+        tooltip=[alt.Tooltip("claim:N"), alt.Tooltip("claimed_low:Q", title="Claimed from (J)"), alt.Tooltip("claimed_high:Q", title="Claimed to (J)")],
+    )
+    interval = alt.Chart(frame).mark_rule(strokeWidth=3, color=OKABE_ITO[0]).encode(x=alt.X("low:Q", scale=x_scale), x2="high:Q", y=y)
+    point = alt.Chart(frame).mark_point(filled=True, size=90, color=OKABE_ITO[5]).encode(
+        x=alt.X("value:Q", scale=x_scale), y=y,
+        tooltip=[
+            alt.Tooltip("claim:N"), alt.Tooltip("value:Q", title="Our estimate (J)", format=",.3~g"),
+            alt.Tooltip("low:Q", title="90 % interval from (J)", format=",.3~g"), alt.Tooltip("high:Q", title="to (J)", format=",.3~g"),
+            alt.Tooltip("verdict:N", title="Verdict"),
+        ],
+    )
+    return (claimed + interval + point).properties(width=WIDTH - 220, height=alt.Step(34))
+
+
+def published_figures(published: pd.DataFrame, ours: pd.DataFrame) -> alt.LayerChart:
+    """Published per-request and per-search energies beside our intervals, on one log axis."""
+    pub = published.reset_index(drop=True).copy()
+    pub["label"] = pub["subject"] + " (" + pub["year"].astype(str) + ")"
+    pub["what"] = pub["service"].map({"llm_request": "published: LLM request", "web_search": "published: web search"})
+    mine = ours.copy()
+    mine["what"] = "this book: 90 % interval"
+    x_scale = alt.Scale(type="log")
+    pts = alt.Chart(pub).mark_point(filled=True, size=80).encode(
+        x=alt.X("energy_j:Q", scale=x_scale, title="Energy per request or search (J, log scale)"),
+        y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("energy_j", order="descending"), axis=alt.Axis(labelLimit=340)),
+        color=alt.Color("what:N", title=None, legend=alt.Legend(orient="bottom")),
+        shape=alt.Shape("what:N", title=None),
+        tooltip=[alt.Tooltip("label:N", title="Figure"), alt.Tooltip("energy_j:Q", title="J", format=",.0f"),
+                 alt.Tooltip("energy_wh:Q", title="Wh", format=".3~g"), alt.Tooltip("boundary:N", title="Boundary"),
+                 alt.Tooltip("source:N", title="Source")],
+    )
+    rules = alt.Chart(mine).mark_rule(strokeWidth=3).encode(
+        x=alt.X("low:Q", scale=x_scale), x2="high:Q",
+        y=alt.Y("claim:N", title=None, axis=alt.Axis(labelLimit=340)),
+        color=alt.Color("what:N", title=None),
+        tooltip=[alt.Tooltip("claim:N"), alt.Tooltip("low:Q", title="From (J)", format=",.3~g"), alt.Tooltip("high:Q", title="To (J)", format=",.3~g")],
+    )
+    return alt.layer(pts, rules).resolve_scale(y="shared").properties(width=WIDTH - 260, height=alt.Step(22))
+
+
+def energy_breakdown(frame: pd.DataFrame) -> alt.Chart:
+    """Where one request's energy goes: stacked components per request type."""
+    order = ["accelerator", "host", "idle", "facility_overhead", "servers", "network", "client"]
+    data = frame.copy()
+    data["component"] = data["component"].str.replace("_", " ")
+    return alt.Chart(data).mark_bar(height=26).encode(
+        x=alt.X("energy_j:Q", title="Energy (J)", stack="zero"),
+        y=alt.Y("request:N", title=None, axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("component:N", title=None, sort=[c.replace("_", " ") for c in order], legend=alt.Legend(orient="bottom")),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("request:N"), alt.Tooltip("component:N"), alt.Tooltip("energy_j:Q", title="J", format=",.1f")],
+    ).transform_calculate(order=f"indexof({[c.replace('_', ' ') for c in order]}, datum.component)").properties(width=WIDTH - 160, height=alt.Step(40))
+
+
+def tornado(frame: pd.DataFrame, central_j: float) -> alt.LayerChart:
+    """One-at-a-time sensitivity: the request energy with each input at its low and high."""
+    data = frame.copy()
+    data["from_j"] = data[["energy_at_low_j", "energy_at_high_j"]].min(axis=1)
+    data["to_j"] = data[["energy_at_low_j", "energy_at_high_j"]].max(axis=1)
+    data = data[data["swing_j"] > 0]
+    y = alt.Y("input:N", title=None, sort=alt.EncodingSortField("swing_j", order="descending"))
+    bars = alt.Chart(data).mark_bar(height=16, color=OKABE_ITO[0]).encode(
+        x=alt.X("from_j:Q", title="Energy of one frontier-model request (J, log scale)", scale=alt.Scale(type="log")), x2="to_j:Q", y=y,
+        tooltip=[alt.Tooltip("input:N"), alt.Tooltip("input_low:Q", title="Input low", format=",.3~g"), alt.Tooltip("input_high:Q", title="Input high", format=",.3~g"),
+                 alt.Tooltip("unit:N"), alt.Tooltip("energy_at_low_j:Q", title="J at low", format=",.0f"), alt.Tooltip("energy_at_high_j:Q", title="J at high", format=",.0f")],
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [central_j]})).mark_rule(color="#888", strokeDash=[4, 3]).encode(x="x:Q")
+    return (bars + rule).properties(width=WIDTH - 200, height=alt.Step(24))
+
+
+def bound_by_batch(frame: pd.DataFrame) -> alt.Chart:
+    """Compute and memory time of one request against batch size: the larger one sets the time."""
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("batch_size:Q", title="Requests served together (batch size, log scale)", scale=alt.Scale(type="log", base=2)),
+        y=alt.Y("seconds:Q", title="Accelerator-seconds per request (log scale)", scale=alt.Scale(type="log")),
+        color=alt.Color("bound:N", title=None, legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("bound:N", title=None),
+        tooltip=[alt.Tooltip("batch_size:Q", title="Batch"), alt.Tooltip("bound:N"), alt.Tooltip("seconds:Q", format=".3~g")],
+    ).properties(width=WIDTH - 160, height=260)

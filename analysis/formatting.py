@@ -27,8 +27,8 @@ def format_quantity(value: float, unit: str) -> str:
         return f"${value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"${value:,.0f}"
     if unit == "days":
         return f"{value:.1f} days"
-    if unit == "joules":
-        return f"{value:,.3g} J" if abs(value) < 1000 else f"{value:,.0f} J"
+    if unit in ("J", "W"):
+        return f"{value:,.3g} {unit}" if abs(value) < 1000 else f"{value:,.0f} {unit}"
     if abs(value) >= 1e6:
         return f"{value / 1e6:,.3g}M {unit}"
     return f"{value:,.0f} {unit}" if float(value).is_integer() else f"{value:,.3g} {unit}"

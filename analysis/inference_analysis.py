@@ -18,6 +18,7 @@ scenario) and the Monte Carlo ``median`` with its 90 % interval ``low``–``high
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable
 
@@ -34,6 +35,7 @@ from analysis.schema import DataError
 from analysis.units import J_PER_KWH, J_PER_WH
 
 NOTEBOOK = "inference_vs_search"
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 # Model name in claims.csv's check_args -> the input that holds its active parameters.
 MODELS = {"gpt2": "gpt2_active_params", "gpt3": "gpt3_active_params", "frontier": "frontier_active_params"}
 # The server-side request model's uncertain inputs besides the model size.
@@ -398,3 +400,117 @@ def _client_power(data: Dataset, params: dict, args: dict) -> Computed:
         notes = data.inference_inputs[data.inference_inputs["input"] == CLIENTS[device]]["note"].dropna()
         basis += f"; evidence too weak to judge: {notes.iloc[0]}" if not notes.empty else "; evidence too weak to judge"
     return Computed(e.central, e.low, e.high, basis, verdict=verdict, details={"median": e.median})
+
+
+# ---- tables for the chapter's charts --------------------------------------------------------------
+
+MODEL_LABELS = {"gpt2": "GPT-2-sized (1.5B)", "gpt3": "GPT-3-sized (175B)", "frontier": "Frontier (active parameters as set)"}
+
+
+def bound_by_batch(data: Dataset, params: dict, active_params="gpt3", batch_sizes=(1, 2, 4, 8, 16, 32, 64, 128, 256)) -> pd.DataFrame:
+    """Compute time and decode memory time of one request against batch size, at the central inputs (tidy)."""
+    rows = []
+    for b in batch_sizes:
+        compute, memory = inf._both_times_s(*_central_time_args(data, params, active_params, batch_size=b))
+        rows += [(b, "compute (FLOP at the set utilization)", float(compute)), (b, "memory (weights read per token)", float(memory))]
+    return pd.DataFrame(rows, columns=["batch_size", "bound", "seconds"])
+
+
+def claim_intervals(data: Dataset, params: dict) -> pd.DataFrame:
+    """Each joule-valued inference claim next to our point estimate and 90 % interval (one row per claim)."""
+    from analysis.claims import ledger
+
+    rows = []
+    for e in ledger(data, params, chapter=NOTEBOOK):
+        if e["unit"] != "J":
+            continue
+        label = {
+            "inference.llm_request_energy.gpt2": MODEL_LABELS["gpt2"] + " request",
+            "inference.llm_request_energy.gpt3": MODEL_LABELS["gpt3"] + " request",
+            "inference.llm_request_energy.frontier": "Frontier-model request",
+            "inference.search_energy": "Web search",
+            "inference.network_energy": "Network (chat answer to results page)",
+        }.get(e["id"], e["id"])
+        rows.append({
+            "claim": label, "id": e["id"], "verdict": e["verdict"],
+            "claimed_low": e["claimed"]["low"], "claimed_high": e["claimed"]["high"],
+            "value": e["computed"]["value"], "low": e["computed"]["low"], "high": e["computed"]["high"],
+        })
+    return pd.DataFrame(rows)
+
+
+def chapter_numbers(data: Dataset, params: dict) -> dict[str, float]:
+    """Every number the inference chapter quotes in its prose, by name (plain floats, for glue)."""
+    from analysis.scenarios import load_scenario
+
+    numbers: dict[str, float] = {}
+    for model in MODELS:
+        e = request_energy(data, params, model)
+        numbers |= {f"{model}_j": e.central, f"{model}_median_j": e.median, f"{model}_low_j": e.low, f"{model}_high_j": e.high,
+                    f"{model}_wh": e.central / J_PER_WH, f"{model}_high_wh": e.high / J_PER_WH}
+    numbers["gpt2_params_b"] = input_range(data, params, MODELS["gpt2"]).central / 1e9
+    numbers["gpt3_params_b"] = input_range(data, params, MODELS["gpt3"]).central / 1e9
+    numbers["frontier_params_b"] = params["frontier_active_params"] / 1e9
+    numbers["prompt_tokens"] = float(inf.tokens_from_chars(params["prompt_chars"], params["chars_per_token"]))
+    for key in ("prompt_chars", "output_tokens", "chars_per_token", "utilization", "batch_size", "serving_pue",
+                "host_overhead_factor", "power_fraction_serving", "power_per_accelerator_w", "network_year", "samples", "seed"):
+        numbers[key] = params[key]
+    numbers["utilization_pct"] = 100 * params["utilization"]
+    numbers["gpt3_flop"] = float(inf.inference_flop(numbers["gpt3_params_b"] * 1e9, numbers["prompt_tokens"] + params["output_tokens"]))
+    times = bound_by_batch(data, params, "gpt3", batch_sizes=(1, params["batch_size"]))
+    memory = times[times["bound"].str.startswith("memory")].set_index("batch_size")["seconds"]
+    compute = times[times["bound"].str.startswith("compute")].set_index("batch_size")["seconds"]
+    numbers["gpt3_memory_s_batch1"] = float(memory.loc[1])
+    numbers["gpt3_compute_s"] = float(compute.loc[1])
+    search = search_range(data, params)  # the span of the published figures, as the claim check uses
+    numbers |= {"search_j": search.central, "search_low_j": search.low, "search_high_j": search.high}
+    figures = search_figures(data, params)
+    numbers["search_newest_year"] = float(figures["year"].iloc[0])
+    numbers["search_oldest_j"] = float(figures.sort_values("year")["energy_j"].iloc[0])
+    numbers["search_oldest_year"] = float(figures["year"].min())
+    numbers["search_oldest_kwh"] = numbers["search_oldest_j"] / J_PER_KWH
+    for payload in PAYLOADS:
+        e = network_energy(data, params, payload)
+        numbers |= {f"network_{payload}_j": e.central, f"network_{payload}_low_j": e.low, f"network_{payload}_high_j": e.high}
+    numbers["bytes_per_response_kb"] = params["bytes_per_response"] / 1e3
+    numbers["bytes_per_search_page_kb"] = params["bytes_per_search_page"] / 1e3
+    numbers["network_kwh_per_gb"] = network_intensity_range(data, params).central
+    trend = data.network_intensity[data.network_intensity["halving_years"].notna()].iloc[0]
+    numbers |= {"aslan_kwh_per_gb": trend["kwh_per_gb"], "aslan_year": trend["year"], "aslan_halving_years": trend["halving_years"]}
+    ratio = llm_to_search_ratio(data, params)
+    numbers |= {"ratio": ratio.central, "ratio_low": ratio.low, "ratio_high": ratio.high}
+    for device in ("phone", "local_gpu"):
+        e = client_power(data, params, device)
+        numbers |= {f"{device}_w": e.central, f"{device}_low_w": e.low, f"{device}_high_w": e.high}
+    local = local_gpu_response_energy(data, params)
+    numbers |= {"local_answer_j": local.central, "local_answer_low_j": local.low, "local_answer_high_j": local.high}
+    numbers["local_tokens_per_s"] = input_range(data, params, "local_gpu_tokens_per_s").central
+    parts = breakdown(data, params).set_index(["request", "component"])["energy_j"]
+    llm_total = parts.xs(f"LLM request (frontier)", level="request")
+    numbers["frontier_accelerator_share_pct"] = 100 * float(llm_total["accelerator"] / llm_total[["accelerator", "host", "idle", "facility_overhead"]].sum())
+    numbers["client_j"] = float(llm_total["client"])
+    numbers["client_seconds"] = params["client_seconds"]
+    published = published_table(data)
+    for key in ("google-2025-gemini-comprehensive", "google-2025-gemini-accelerator", "epoch-2025-gpt4o", "altman-2025-chatgpt", "devries-2023-chatgpt",
+                "mlenergy-2023-llama2-7b"):
+        numbers[key.replace("-", "_") + "_j"] = float(published.loc[key, "energy_j"])
+        numbers[key.replace("-", "_") + "_wh"] = float(published.loc[key, "energy_wh"])
+    epoch = load_scenario(SCENARIO_DIR / "epoch-2025.yml")
+    epoch_params = {**params, **epoch["parameters"]}
+    epoch_energy = request_energy(data, epoch_params, "frontier")
+    numbers["epoch_scenario_j"] = epoch_energy.central
+    numbers["epoch_scenario_wh"] = epoch_energy.central / J_PER_WH
+    sens = sensitivity(data, params)
+    numbers["top_swing_low_j"] = float(sens.iloc[0][["energy_at_low_j", "energy_at_high_j"]].min())
+    numbers["top_swing_high_j"] = float(sens.iloc[0][["energy_at_low_j", "energy_at_high_j"]].max())
+    return {k: float(v) for k, v in numbers.items()}
+
+
+def chapter_texts(data: Dataset, params: dict) -> dict[str, str]:
+    """Words the chapter takes from the computation (bounds, input names), as Markdown."""
+    sens = sensitivity(data, params)
+    return {
+        "gpt3_bound_batch1": request_bound(data, params, "gpt3", 1),
+        "gpt3_bound": request_bound(data, params, "gpt3"),
+        "top_inputs": ", ".join(f"`{name}`" for name in sens["input"].head(3)),
+    }

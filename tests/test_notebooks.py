@@ -64,3 +64,16 @@ def test_a_failing_run_keeps_the_previous_good_output(tmp_path):
         book.execute("training_compute", {"deepseek_stages": []}, out)
     assert out.read_bytes() == good
     assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_inference_chapter_responds_to_its_parameters(tmp_path):
+    base, longer = tmp_path / "base.ipynb", tmp_path / "long.ipynb"
+    book.execute("inference_vs_search", {"samples": 2000}, base)
+    book.execute("inference_vs_search", {"samples": 2000, "output_tokens": 1500}, longer)
+    a, b = glued_values(base), glued_values(longer)
+    for model in ("gpt2", "gpt3", "frontier"):
+        assert b[f"{model}_j"] > a[f"{model}_j"]  # longer answers never cost less
+    assert b["search_j"] == a["search_j"]  # a search does not depend on the LLM's answer length
+    # Epoch AI's baseline, computed inside the chapter from its scenario file: about 0.30 Wh
+    assert a["epoch_scenario_wh"] == pytest.approx(0.30, rel=0.02)
+    assert "understates" in a["verdict_llm_request_energy.gpt3"]
