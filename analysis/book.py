@@ -28,6 +28,7 @@ NOTEBOOKS: dict[str, str] = {
     "index": "book/index.ipynb",
     "training_compute": "book/training_compute.ipynb",
     "inference_vs_search": "book/inference_vs_search.ipynb",
+    "parameters": "book/parameters.ipynb",
 }
 
 # Copied into the staging folder as they are (executed notebooks are added separately).
@@ -230,3 +231,38 @@ def build(
 
 def _show(path: Path) -> Path:
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def edition_banner(values: dict[str, object], scenario: dict | None) -> str:
+    """The line every page of a non-default edition shows: which scenario, and what differs."""
+    changed = []
+    for name, value in values.items():
+        p = P.PARAMETERS[name]
+        if value != p.default:
+            shown = ", ".join(value) if isinstance(value, list) else f"{value:g}" if isinstance(value, float) else str(value)
+            default = ", ".join(p.default) if isinstance(p.default, list) else f"{p.default:g}" if isinstance(p.default, float) else str(p.default)
+            changed.append(f"<code>{name}</code> = {shown} (default {default})")
+    title = f"Scenario edition: <b>{scenario['title']}</b>." if scenario else "Edition with changed parameters."
+    what = "Parameters changed from the defaults: " + "; ".join(changed) + "." if changed else "No parameter differs from the defaults."
+    return f"{title} {what}"
+
+
+def edition_name(values: dict[str, object], scenario: dict | None) -> str | None:
+    """Folder name of a non-default edition, or None for the default book."""
+    if scenario:
+        return scenario["name"]
+    if not values:
+        return None
+    from analysis.runs import run_name
+
+    return run_name("custom", values)
+
+
+def build_edition(values: dict[str, object], scenario: dict | None = None, jobs: int = 0) -> Path:
+    """Build the default book into _build/html, or a scenario's into _build/scenarios/<name>/html."""
+    name = edition_name(values, scenario)
+    if name is None:
+        return build({}, jobs=jobs)
+    banner = edition_banner(values, scenario)
+    return build(values, jobs=jobs, out=BUILD / "scenarios" / name / "html", edition=f"scenario-{name}",
+                 config_extra={"html": {"announcement": banner}})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from analysis import params as P
 from analysis.runs import RunError
@@ -135,9 +136,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from analysis import book
 
-    values = {**_scenario_values(args.scenario), **parse_overrides(args.param)}
+    scenario = None
+    if args.scenario:
+        from analysis.scenarios import load_scenario
+
+        scenario = load_scenario(args.scenario)
+        scenario["name"] = Path(args.scenario).stem
+    values = {**(scenario["parameters"] if scenario else {}), **parse_overrides(args.param)}
     P.validate(values)  # fail before anything runs
-    book.build(values, jobs=args.jobs)
+    book.build_edition(values, scenario, jobs=args.jobs)
     return 0
 
 

@@ -340,3 +340,17 @@ def table(values: dict[str, object], notebook: str):
             "default comes from": p.source,
         })
     return pd.DataFrame(rows)
+
+
+def reference_table(notebook: str | None = None):
+    """Every declared parameter with its default, unit, allowed values, meaning and source (the Parameters page)."""
+    import pandas as pd
+
+    rows = []
+    for p in (PARAMETERS if notebook is None else for_notebook(notebook)).values():
+        default = ", ".join(p.default) if isinstance(p.default, list) else f"{p.default:g}" if isinstance(p.default, float) else str(p.default)
+        rows.append({
+            "parameter": p.name, "default": default, "unit": p.unit, "allowed": p.allowed(),
+            "what it sets": p.description, "default comes from": p.source, "used by": ", ".join(p.notebooks),
+        })
+    return pd.DataFrame(rows)
