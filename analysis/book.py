@@ -8,6 +8,7 @@ overwrites a good build.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -142,10 +143,10 @@ def stage(target: Path, executed: dict[str, Path], config_extra: dict | None = N
     return changed
 
 
-def jupyter_book(source: Path) -> None:
-    """Render ``source`` to ``source/_build/html``; warnings are errors."""
+def jupyter_book(source: Path, everything: bool = False) -> None:
+    """Render ``source`` to ``source/_build/html``; warnings are errors; ``everything`` re-renders every page."""
     exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe), "build", str(source), "--builder", "html", "-W", "-n", "--keep-going"]
+    cmd = [str(exe), "build", str(source), "--builder", "html", "-W", "-n", "--keep-going", *(["--all"] if everything else [])]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         log = (done.stdout + done.stderr).strip().splitlines()
@@ -217,12 +218,18 @@ def build(
         raise BuildError("\n".join(errors))
     source = BUILD / "site-src" / edition
     changed = stage(source, executed, config_extra)
+    # The Sphinx extension shapes every page, so a change to it re-renders them all.
+    extension = ROOT / "analysis" / "sphinx_ext.py"
+    marker = source / "_build" / ".sphinx-ext-digest"
+    digest = hashlib.sha256(extension.read_bytes()).hexdigest()
+    extension_changed = not marker.exists() or marker.read_text() != digest
     stamp = out / ".build-stamp"
     signature = json.dumps({n: p.name for n, p in sorted(executed.items())} | {"_source": str(source)})
-    if not changed and stamp.exists() and stamp.read_text() == signature:
+    if not changed and not extension_changed and stamp.exists() and stamp.read_text() == signature:
         print(f"nothing changed: {_show(out)} is up to date")
         return out
-    jupyter_book(source)
+    jupyter_book(source, everything=extension_changed)
+    marker.write_text(digest)
     (source / "_build" / "html" / ".build-stamp").write_text(signature)
     publish(source / "_build" / "html", out)
     print(f"built the book: open {_show(out)}/index.html")

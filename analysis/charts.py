@@ -7,12 +7,47 @@ use log scales; every mark has a tooltip.
 
 from __future__ import annotations
 
+import base64
+import html
+
 import altair as alt
 import pandas as pd
+from altair.vegalite.v6.display import html_renderer
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 CLAIM_BAND = "#BBBBBB"
 WIDTH = 560
+
+
+def _static_svg(spec: dict) -> str:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(spec)
+
+
+def book_renderer(spec: dict, **metadata) -> dict:
+    """Altair's HTML output, plus a static SVG of the same chart for print and for readers without JavaScript.
+
+    The chart's ``description`` (set by every builder below) becomes the SVG's
+    alternative text; vega-embed also gives it to the interactive chart as its
+    ARIA label.
+    """
+    bundle = html_renderer(spec, **metadata)
+    interactive = bundle["text/html"] if isinstance(bundle, dict) else bundle[0]["text/html"]
+    svg = base64.b64encode(_static_svg(spec).encode("utf-8")).decode("ascii")
+    alt_text = html.escape(spec.get("description", "Chart"), quote=True)
+    fallback = (
+        f'<img class="chart-static" alt="{alt_text}" src="data:image/svg+xml;base64,{svg}">'
+        '<noscript><style>.chart-static{display:block !important}</style></noscript>'
+    )
+    return {"text/html": f'<div class="chart-interactive">{interactive}</div>{fallback}'}
+
+
+alt.renderers.register("book", book_renderer)
+alt.renderers.enable("book")
+
+# Mid-grey text reads on both the light and the dark theme of the book.
+TEXT = "#7f7f7f"
 
 
 @alt.theme.register("analysis_book", enable=True)
@@ -23,11 +58,11 @@ def _theme() -> alt.theme.ThemeConfig:
             "background": "transparent",
             "view": {"continuousWidth": WIDTH, "continuousHeight": 300, "stroke": None},
             "range": {"category": OKABE_ITO},
-            "axis": {"labelFontSize": 12, "titleFontSize": 13, "labelColor": "#555", "titleColor": "#555", "gridColor": "#8884", "domainColor": "#888", "tickColor": "#888"},
-            "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#555", "titleColor": "#555"},
-            "title": {"fontSize": 14, "anchor": "start", "color": "#555"},
-            "header": {"labelColor": "#555", "titleColor": "#555"},
-            "text": {"color": "#555"},
+            "axis": {"labelFontSize": 12, "titleFontSize": 13, "labelColor": TEXT, "titleColor": TEXT, "gridColor": "#8884", "domainColor": TEXT, "tickColor": TEXT},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": TEXT, "titleColor": TEXT},
+            "title": {"fontSize": 14, "anchor": "start", "color": TEXT},
+            "header": {"labelColor": TEXT, "titleColor": TEXT},
+            "text": {"color": TEXT},
         }
     }
 
@@ -43,8 +78,13 @@ def share_bases(bases: pd.DataFrame, claimed_low: float, claimed_high: float) ->
         y=alt.Y("description:N", title=None, sort=None, axis=alt.Axis(labelLimit=360)),
         tooltip=[alt.Tooltip("description:N", title="Basis"), alt.Tooltip("share_percent:Q", title="Share (%)", format=".2f")],
     )
-    labels = bars.mark_text(align="left", dx=4, color="#555").encode(text=alt.Text("share_percent:Q", format=".2f"))
-    return (band + bars + labels).properties(width=WIDTH - 200, height=160)
+    labels = bars.mark_text(align="left", dx=4, color=TEXT).encode(text=alt.Text("share_percent:Q", format=".2f"))
+    description = (
+        f"Bar chart: DeepSeek-V3's training compute as a share of Llama 3.1 405B's on {len(frame)} bases, "
+        f"from {frame['share_percent'].min():.1f} % to {frame['share_percent'].max():.1f} %, "
+        f"against the claimed band of {claimed_low:g} to {claimed_high:g} %."
+    )
+    return (band + bars + labels).properties(width=WIDTH - 200, height=160, description=description)
 
 
 def decomposition(factors: pd.DataFrame) -> alt.LayerChart:
@@ -58,11 +98,13 @@ def decomposition(factors: pd.DataFrame) -> alt.LayerChart:
         color=alt.Color("factor:N", legend=None, sort=None),
         tooltip=[alt.Tooltip("factor:N", title="Factor"), alt.Tooltip("ratio:Q", title="Ratio", format=".3f")],
     )
-    text = alt.Chart(frame).mark_text(align="left", dx=6, color="#555").encode(
+    text = alt.Chart(frame).mark_text(align="left", dx=6, color=TEXT).encode(
         x="ratio:Q", y=alt.Y("factor:N", sort=None), text=alt.Text("ratio:Q", format=".2f")
     )
     rule = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#888").encode(x="x:Q")
-    return (bars + text + rule).properties(width=WIDTH - 160, height=130)
+    parts = ", ".join(f"{f.lower()} {r:.2f} times" for f, r in zip(frame["factor"], frame["ratio"]))
+    description = f"Bar chart on a log scale of the factors whose product is the GPU-hour ratio: {parts}."
+    return (bars + text + rule).properties(width=WIDTH - 160, height=130, description=description)
 
 
 def training_runs(table: pd.DataFrame) -> alt.LayerChart:
@@ -92,7 +134,9 @@ def training_runs(table: pd.DataFrame) -> alt.LayerChart:
             alt.Tooltip("accelerator:N", title="Accelerator"),
         ],
     )
-    return (ranges + points).properties(width=WIDTH - 140, height=260)
+    listed = "; ".join(f"{m} {v:.2g} FLOP" for m, v in zip(frame["model"], frame["flop_best"]))
+    description = f"Dot chart on a log scale of the training compute of {len(frame)} runs: {listed}."
+    return (ranges + points).properties(width=WIDTH - 140, height=260, description=description)
 
 
 def energy_emissions(frame: pd.DataFrame) -> alt.Chart:
@@ -103,7 +147,8 @@ def energy_emissions(frame: pd.DataFrame) -> alt.Chart:
         color=alt.Color("model:N", title=None, legend=alt.Legend(orient="bottom")),
         row=alt.Row("model:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
         tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("what:N", title="Figure"), alt.Tooltip("tco2eq:Q", title="tCO2eq", format=",.0f")],
-    ).properties(width=WIDTH - 220, height=60)
+    ).properties(width=WIDTH - 220, height=60, description="Bar chart of training emissions in tonnes of CO2 equivalent: "
+                 + "; ".join(f"{m}, {w}: {t:,.0f} t" for m, w, t in zip(frame["model"], frame["what"], frame["tco2eq"])) + ".")
 
 
 def head_to_head(h2h: pd.DataFrame, run: str, reference: str, labels: dict[str, str]) -> alt.Chart:
@@ -119,9 +164,12 @@ def head_to_head(h2h: pd.DataFrame, run: str, reference: str, labels: dict[str, 
         shape=alt.Shape("model:N", title=None),
         tooltip=["suite:N", "benchmark:N", "metric:N", "model:N", alt.Tooltip("score:Q", format=".3~f"), alt.Tooltip("winner:N", title="Better")],
     )
+    wins = (h2h["winner"] == run).sum()
+    description = (f"Dot chart of {len(h2h)} benchmark results for {labels[run]} and {labels[reference]}; "
+                   f"{labels[run]} scores better on {wins} of them.")
     return (line + dots).properties(width=WIDTH - 240, height=alt.Step(16)).facet(
         row=alt.Row("suite:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelExpr="datum.value + ' models'"))
-    ).resolve_scale(y="independent")
+    ).resolve_scale(y="independent").properties(description=description)
 
 
 def claims_vs_intervals(frame: pd.DataFrame) -> alt.LayerChart:
@@ -141,7 +189,10 @@ def claims_vs_intervals(frame: pd.DataFrame) -> alt.LayerChart:
             alt.Tooltip("verdict:N", title="Verdict"),
         ],
     )
-    return (claimed + interval + point).properties(width=WIDTH - 220, height=alt.Step(34))
+    description = "Chart on a log scale of each claim against this book's estimate: " + "; ".join(
+        f"{r.claim}: claimed {r.claimed_low:g} to {r.claimed_high:g} J, estimated {r.value:,.3g} J (90 % interval {r.low:,.3g} to {r.high:,.3g} J)"
+        for r in frame.itertuples()) + "."
+    return (claimed + interval + point).properties(width=WIDTH - 220, height=alt.Step(34), description=description)
 
 
 def published_figures(published: pd.DataFrame, ours: pd.DataFrame) -> alt.LayerChart:
@@ -167,7 +218,10 @@ def published_figures(published: pd.DataFrame, ours: pd.DataFrame) -> alt.LayerC
         color=alt.Color("what:N", title=None),
         tooltip=[alt.Tooltip("claim:N"), alt.Tooltip("low:Q", title="From (J)", format=",.3~g"), alt.Tooltip("high:Q", title="To (J)", format=",.3~g")],
     )
-    return alt.layer(pts, rules).resolve_scale(y="shared").properties(width=WIDTH - 260, height=alt.Step(22))
+    description = "Chart on a log scale of published energy figures: " + "; ".join(
+        f"{r.label}: {r.energy_j:,.0f} J" for r in pub.itertuples()) + "; with this book's 90 % intervals: " + "; ".join(
+        f"{r.claim}: {r.low:,.3g} to {r.high:,.3g} J" for r in mine.itertuples()) + "."
+    return alt.layer(pts, rules).resolve_scale(y="shared").properties(width=WIDTH - 260, height=alt.Step(22), description=description)
 
 
 def energy_breakdown(frame: pd.DataFrame) -> alt.Chart:
@@ -181,7 +235,11 @@ def energy_breakdown(frame: pd.DataFrame) -> alt.Chart:
         color=alt.Color("component:N", title=None, sort=[c.replace("_", " ") for c in order], legend=alt.Legend(orient="bottom")),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("request:N"), alt.Tooltip("component:N"), alt.Tooltip("energy_j:Q", title="J", format=",.1f")],
-    ).transform_calculate(order=f"indexof({[c.replace('_', ' ') for c in order]}, datum.component)").properties(width=WIDTH - 160, height=alt.Step(40))
+    ).transform_calculate(order=f"indexof({[c.replace('_', ' ') for c in order]}, datum.component)").properties(
+        width=WIDTH - 160, height=alt.Step(40),
+        description="Stacked bar chart of energy by component: " + "; ".join(
+            f"{req}: " + ", ".join(f"{c} {e:,.1f} J" for c, e in zip(g["component"], g["energy_j"])) for req, g in data.groupby("request", sort=False)) + ".",
+    )
 
 
 def tornado(frame: pd.DataFrame, central_j: float) -> alt.LayerChart:
@@ -197,7 +255,9 @@ def tornado(frame: pd.DataFrame, central_j: float) -> alt.LayerChart:
                  alt.Tooltip("unit:N"), alt.Tooltip("energy_at_low_j:Q", title="J at low", format=",.0f"), alt.Tooltip("energy_at_high_j:Q", title="J at high", format=",.0f")],
     )
     rule = alt.Chart(pd.DataFrame({"x": [central_j]})).mark_rule(color="#888", strokeDash=[4, 3]).encode(x="x:Q")
-    return (bars + rule).properties(width=WIDTH - 200, height=alt.Step(24))
+    description = f"Tornado chart around a central estimate of {central_j:,.0f} J: " + "; ".join(
+        f"{r.input} moves it from {r.from_j:,.0f} to {r.to_j:,.0f} J" for r in data.itertuples()) + "."
+    return (bars + rule).properties(width=WIDTH - 200, height=alt.Step(24), description=description)
 
 
 def bound_by_batch(frame: pd.DataFrame) -> alt.Chart:
@@ -208,4 +268,5 @@ def bound_by_batch(frame: pd.DataFrame) -> alt.Chart:
         color=alt.Color("bound:N", title=None, legend=alt.Legend(orient="bottom")),
         strokeDash=alt.StrokeDash("bound:N", title=None),
         tooltip=[alt.Tooltip("batch_size:Q", title="Batch"), alt.Tooltip("bound:N"), alt.Tooltip("seconds:Q", format=".3~g")],
-    ).properties(width=WIDTH - 160, height=260)
+    ).properties(width=WIDTH - 160, height=260, description="Line chart on log scales of accelerator-seconds per request against batch size: "
+                 + "; ".join(f"{b} at batch {int(n)}: {t:.3g} s" for b, n, t in zip(frame["bound"], frame["batch_size"], frame["seconds"]) if n in (1, frame["batch_size"].max())) + ".")

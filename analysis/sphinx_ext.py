@@ -1,0 +1,40 @@
+"""A small Sphinx extension for the book: page metadata, and no JavaScript the book does not use.
+
+Jupyter Book 1 always loads sphinx-thebe's script, which logs an error in the
+console on every page; the book has no live kernels, so the script is dropped.
+Each page gets a description and Open Graph tags for link previews.
+"""
+
+from __future__ import annotations
+
+import html
+
+
+def _is_thebe(script) -> bool:
+    body = getattr(script, "attributes", {}).get("body", "") if hasattr(script, "attributes") else ""
+    return "thebe" in str(getattr(script, "filename", script) or "").lower() or "thebe" in str(body).lower()
+
+
+def _page_context(app, pagename, templatename, context, doctree) -> None:
+    if "script_files" in context:
+        context["script_files"] = [s for s in context["script_files"] if not _is_thebe(s)]
+    config = app.config
+    title = html.escape(f"{context.get('title', '')} · {config.html_title}".strip(" ·"), quote=True)
+    description = html.escape(config.book_description, quote=True)
+    tags = [
+        f'<meta name="description" content="{description}">',
+        f'<meta property="og:title" content="{title}">',
+        f'<meta property="og:description" content="{description}">',
+        '<meta property="og:type" content="article">',
+    ]
+    if config.book_social_image:
+        image = context["pathto"](config.book_social_image, 1)
+        tags.append(f'<meta property="og:image" content="{html.escape(image, quote=True)}">')
+    context["metatags"] = context.get("metatags", "") + "\n".join(tags) + "\n"
+
+
+def setup(app):
+    app.add_config_value("book_description", "", "html")
+    app.add_config_value("book_social_image", "", "html")
+    app.connect("html-page-context", _page_context)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
