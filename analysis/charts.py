@@ -270,3 +270,96 @@ def bound_by_batch(frame: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("batch_size:Q", title="Batch"), alt.Tooltip("bound:N"), alt.Tooltip("seconds:Q", format=".3~g")],
     ).properties(width=WIDTH - 160, height=260, description="Line chart on log scales of accelerator-seconds per request against batch size: "
                  + "; ".join(f"{b} at batch {int(n)}: {t:.3g} s" for b, n, t in zip(frame["bound"], frame["batch_size"], frame["seconds"]) if n in (1, frame["batch_size"].max())) + ".")
+
+
+# ---- what-if charts: Vega-Lite parameters bound to inputs, recomputed in the page ----------------
+# Each formula is written once, as a Vega expression; the page evaluates it in the browser and
+# :func:`evaluate` evaluates the very same text in Python, so a test can hold it to the package.
+
+REQUEST_ENERGY_EXPR = (
+    "max(2 * active_params * (prompt_tokens + datum.output_tokens) / (peak_flop_per_s * utilization),"
+    " datum.output_tokens * active_params * weight_bytes_per_param / memory_bandwidth_bytes_per_s / batch_size)"
+    " * power_per_accelerator_w * power_fraction_serving * host_overhead_factor * serving_pue"
+)
+TRAINING_COST_EXPR = "gpu_hours * datum.price_usd_per_gpu_hour"
+COMPUTE_SHARE_EXPR = "100 * 6 * datum.active_params * run_tokens / reference_flop"
+
+
+def evaluate(expression: str, datum: dict, **params) -> float:
+    """Evaluate a what-if chart's Vega expression in Python (the same text the browser runs)."""
+    from types import SimpleNamespace
+
+    namespace = {"max": max, "min": min, "pow": pow, "datum": SimpleNamespace(**datum), **params}
+    return float(eval(expression, {"__builtins__": {}}, namespace))  # noqa: S307 - our own constant strings
+
+
+def whatif_request_energy(constants: dict, claimed_low: float, claimed_high: float, models: dict[str, float]) -> alt.LayerChart:
+    """Energy of one request against answer length; sliders for utilization, PUE and batch size, a model menu."""
+    tokens = pd.DataFrame({"output_tokens": [10, 20, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000]})
+    fixed = [alt.param(name=k, value=float(v)) for k, v in constants.items()
+             if k not in ("utilization", "serving_pue", "batch_size", "active_params")]
+    utilization = alt.param(name="utilization", value=float(constants["utilization"]),
+                            bind=alt.binding_range(min=0.01, max=0.6, step=0.01, name="Utilization of peak FLOP/s "))
+    pue = alt.param(name="serving_pue", value=float(constants["serving_pue"]),
+                    bind=alt.binding_range(min=1.0, max=2.0, step=0.05, name="PUE "))
+    batch = alt.param(name="batch_size", value=float(constants["batch_size"]),
+                      bind=alt.binding_range(min=1, max=256, step=1, name="Batch size "))
+    labels = list(models)
+    model = alt.param(name="active_params", value=float(models[labels[-1]]),
+                      bind=alt.binding_select(options=[float(v) for v in models.values()], labels=labels, name="Model "))
+    band = alt.Chart(pd.DataFrame({"low": [claimed_low], "high": [claimed_high]})).mark_rect(color=CLAIM_BAND, opacity=0.45).encode(
+        y=alt.Y("low:Q"), y2="high:Q", tooltip=[alt.Tooltip("low:Q", title="Claimed from (J)"), alt.Tooltip("high:Q", title="Claimed to (J)")],
+    )
+    line = alt.Chart(tokens).transform_calculate(energy_j=REQUEST_ENERGY_EXPR).mark_line(point=True, color=OKABE_ITO[0]).encode(
+        x=alt.X("output_tokens:Q", title="Output tokens per answer (log scale)", scale=alt.Scale(type="log")),
+        y=alt.Y("energy_j:Q", title="Energy per request (J, log scale)", scale=alt.Scale(type="log", domain=[1, 1e5])),
+        tooltip=[alt.Tooltip("output_tokens:Q", title="Output tokens"), alt.Tooltip("energy_j:Q", title="J", format=",.3~g")],
+    )
+    at_500 = alt.Chart(pd.DataFrame({"output_tokens": [500]})).transform_calculate(energy_j=REQUEST_ENERGY_EXPR).transform_calculate(
+        label="format(datum.energy_j, ',.0f') + ' J at 500 tokens'"
+    ).mark_text(align="left", dx=8, dy=-8, fontWeight="bold", color=OKABE_ITO[5]).encode(x="output_tokens:Q", y="energy_j:Q", text="label:N")
+    return alt.layer(band, line, at_500).add_params(utilization, pue, batch, model, *fixed).properties(
+        width=WIDTH - 80, height=300,
+        description=f"Interactive line chart of the energy of one LLM request against answer length, with the claimed band of {claimed_low:g} to {claimed_high:g} J; "
+                    "sliders set utilization, PUE and batch size, and a menu picks the model size.",
+    )
+
+
+def whatif_training(gpu_hours: float, run_tokens: float, reference_flop: float, price: float, active_params: float,
+                    cost_band: tuple[float, float], share_band: tuple[float, float]) -> alt.HConcatChart:
+    """Training cost against price per GPU-hour, and compute share against active parameters, each with a slider."""
+    price_param = alt.param(name="price", value=float(price), bind=alt.binding_range(min=0.5, max=10, step=0.1, name="Price per GPU-hour (USD) "))
+    params_param = alt.param(name="active_b", value=float(active_params) / 1e9,
+                             bind=alt.binding_range(min=5, max=150, step=1, name="DeepSeek-V3 active parameters (billions) "))
+    constants = [alt.param(name="gpu_hours", value=float(gpu_hours)), alt.param(name="run_tokens", value=float(run_tokens)),
+                 alt.param(name="reference_flop", value=float(reference_flop))]
+    prices = pd.DataFrame({"price_usd_per_gpu_hour": [0.5 * i for i in range(1, 21)]})
+    cost_line = alt.Chart(prices).transform_calculate(cost_musd=f"({TRAINING_COST_EXPR}) / 1e6").mark_line(color=OKABE_ITO[0]).encode(
+        x=alt.X("price_usd_per_gpu_hour:Q", title="Rental price (USD per GPU-hour)"),
+        y=alt.Y("cost_musd:Q", title="DeepSeek-V3 training cost (million USD)"),
+        tooltip=[alt.Tooltip("price_usd_per_gpu_hour:Q", title="USD/GPU-hour"), alt.Tooltip("cost_musd:Q", title="Million USD", format=",.2f")],
+    )
+    cost_band_mark = alt.Chart(pd.DataFrame({"low": [cost_band[0] / 1e6], "high": [cost_band[1] / 1e6]})).mark_rect(color=CLAIM_BAND, opacity=0.45).encode(y="low:Q", y2="high:Q")
+    cost_point = alt.Chart(pd.DataFrame({"x": [0]})).transform_calculate(
+        price_usd_per_gpu_hour="price").transform_calculate(cost_musd=f"({TRAINING_COST_EXPR}) / 1e6").transform_calculate(
+        label="'$' + format(datum.cost_musd, ',.2f') + 'M'").encode(x="price_usd_per_gpu_hour:Q", y="cost_musd:Q")
+    cost = alt.layer(cost_band_mark, cost_line, cost_point.mark_point(filled=True, size=120, color=OKABE_ITO[5]),
+                     cost_point.mark_text(align="left", dx=10, fontWeight="bold", color=OKABE_ITO[5]).encode(text="label:N")
+                     ).properties(width=(WIDTH - 120) // 2, height=260, title="Cost of the final run")
+    sizes = pd.DataFrame({"active_params": [b * 1e9 for b in range(5, 151, 5)]})
+    share_line = alt.Chart(sizes).transform_calculate(share=COMPUTE_SHARE_EXPR, active_b="datum.active_params / 1e9").mark_line(color=OKABE_ITO[0]).encode(
+        x=alt.X("active_b:Q", title="DeepSeek-V3 active parameters (billions)"),
+        y=alt.Y("share:Q", title="Share of Llama 3.1 405B's compute (%, 6·N·D)"),
+        tooltip=[alt.Tooltip("active_b:Q", title="Active parameters (B)"), alt.Tooltip("share:Q", title="Share (%)", format=".2f")],
+    )
+    share_band_mark = alt.Chart(pd.DataFrame({"low": [share_band[0]], "high": [share_band[1]]})).mark_rect(color=CLAIM_BAND, opacity=0.45).encode(y="low:Q", y2="high:Q")
+    share_point = alt.Chart(pd.DataFrame({"x": [0]})).transform_calculate(active_params="active_b * 1e9").transform_calculate(
+        share=COMPUTE_SHARE_EXPR, active_b="datum.active_params / 1e9").transform_calculate(
+        label="format(datum.share, '.2f') + ' %'").encode(x="active_b:Q", y="share:Q")
+    share = alt.layer(share_band_mark, share_line, share_point.mark_point(filled=True, size=120, color=OKABE_ITO[5]),
+                      share_point.mark_text(align="left", dx=10, fontWeight="bold", color=OKABE_ITO[5]).encode(text="label:N")
+                      ).properties(width=(WIDTH - 120) // 2, height=260, title="Compute share")
+    return alt.hconcat(cost, share).add_params(price_param, params_param, *constants).properties(
+        description="Interactive charts: DeepSeek-V3's training cost against the rental price per GPU-hour, and its compute as a share of "
+                    "Llama 3.1 405B's against its active-parameter count, each with the claim's band and a slider.",
+    )

@@ -514,3 +514,25 @@ def chapter_texts(data: Dataset, params: dict) -> dict[str, str]:
         "gpt3_bound": request_bound(data, params, "gpt3"),
         "top_inputs": ", ".join(f"`{name}`" for name in sens["input"].head(3)),
     }
+
+
+def whatif_constants(data: Dataset, params: dict) -> dict[str, float]:
+    """The central inputs of a frontier request, named as the what-if chart's expression names them."""
+    hw = accelerator(data, params)
+    c = {name: r.central for name, r in request_ranges(data, params, "frontier").items()}
+    return {
+        "prompt_tokens": float(inf.tokens_from_chars(params["prompt_chars"], c["chars_per_token"])),
+        "peak_flop_per_s": float(hw["peak_bf16_dense_flop_per_s"]),
+        "memory_bandwidth_bytes_per_s": float(hw["memory_bandwidth_bytes_per_s"]),
+        **{k: float(c[k]) for k in ("weight_bytes_per_param", "power_per_accelerator_w", "power_fraction_serving",
+                                     "host_overhead_factor", "utilization", "serving_pue", "batch_size", "active_params")},
+    }
+
+
+def whatif_models(data: Dataset, params: dict) -> dict[str, float]:
+    """The model sizes the what-if chart offers, label -> active parameters."""
+    return {
+        f"GPT-2-sized ({input_range(data, params, MODELS['gpt2']).central / 1e9:g}B)": input_range(data, params, MODELS["gpt2"]).central,
+        f"GPT-3-sized ({input_range(data, params, MODELS['gpt3']).central / 1e9:g}B)": input_range(data, params, MODELS["gpt3"]).central,
+        f"Frontier ({params['frontier_active_params'] / 1e9:g}B active)": float(params["frontier_active_params"]),
+    }

@@ -16,6 +16,8 @@ def _is_thebe(script) -> bool:
 
 
 def _page_context(app, pagename, templatename, context, doctree) -> None:
+    # The theme logs a console error on first visit when no colour mode is set: follow the reader's system.
+    context["default_mode"] = context.get("default_mode") or "auto"
     if "script_files" in context:
         context["script_files"] = [s for s in context["script_files"] if not _is_thebe(s)]
     config = app.config

@@ -297,3 +297,18 @@ def chapter_texts(data: Dataset, run: str = "deepseek-v3", reference: str = "lla
         "arena_date": data.arena.loc[run, "snapshot_date"].strftime("%-d %B %Y"),
         "largest_cluster_date": data.clusters.loc["xai-colossus", "date"].strftime("%B %Y"),
     }
+
+
+def whatif_inputs(data: Dataset, params: dict, run: str = "deepseek-v3", reference: str = "llama-3.1-405b") -> dict[str, object]:
+    """Arguments of charts.whatif_training: the run's counted GPU-hours and tokens, the reference's 6·N·D, the claims' bands."""
+    runs, table = data.training_runs, run_table(data, params)
+    claims = data.claims
+    return {
+        "gpu_hours": float(table.loc[run, "gpu_hours"]),
+        "run_tokens": float(runs.loc[run, "training_tokens"]),
+        "reference_flop": float(table.loc[reference, "flop_6nd"]),
+        "price": float(params["price_usd_per_gpu_hour"]),
+        "active_params": float(runs.loc[run, "params_active"]),
+        "cost_band": (float(claims.loc["training.cost", "claimed_low"]), float(claims.loc["training.cost", "claimed_high"])),
+        "share_band": (float(claims.loc["training.compute_share", "claimed_low"]), float(claims.loc["training.compute_share", "claimed_high"])),
+    }

@@ -1,0 +1,154 @@
+"""The built site in a real browser, offline: pages load cleanly, charts draw, sliders recompute.
+
+Uses Debian's Chromium (``apt-get install -y chromium``) driven by Playwright's
+Python package; every request that is not to the local server is aborted, so a
+CDN script would show up as a blocked request. Screenshots go to
+``_build/screenshots/``. Without Chromium the tests skip, except in CI
+(``CI=true``), where a missing browser is a failure.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from analysis import book
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _require_browser():
+    if not Path(CHROMIUM).exists():
+        message = "Chromium not found: install it with 'apt-get install -y chromium' (Debian) to run the browser tests"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.fail("the playwright package is missing: run 'make test' (it installs requirements.lock)")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    _require_browser()
+    out = book.build({}, out=tmp_path_factory.mktemp("browser") / "html", edition="test-browser")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(50):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield out, f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(5)
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield instance
+        instance.close()
+
+
+def open_page(browser, base, path):
+    """Open a page offline; return it with the console errors and blocked requests seen."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems = {"console": [], "blocked": []}
+    page.on("console", lambda m: problems["console"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems["console"].append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith(base):
+            r.continue_()
+        else:
+            problems["blocked"].append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(f"{base}/{path}", wait_until="load")
+    return page, problems
+
+
+def pages(out):
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts)
+
+
+def test_every_page_loads_with_no_errors_and_no_outside_requests(site, browser):
+    out, base = site
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert len(pages(out)) >= 6
+    for path in pages(out):
+        page, problems = open_page(browser, base, path)
+        charts = page.locator("div[id^=altair-viz-]")
+        for i in range(charts.count()):
+            charts.nth(i).locator("svg.marks, canvas.marks").first.wait_for(timeout=10_000)
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(SCREENSHOTS / (path.replace("/", "__").removesuffix(".html") + ".png")), full_page=True)
+        assert problems == {"console": [], "blocked": []}, path
+        page.close()
+
+
+def test_every_chart_draws_marks(site, browser):
+    out, base = site
+    total = 0
+    for path in pages(out):
+        page, _ = open_page(browser, base, path)
+        charts = page.locator("div[id^=altair-viz-]")
+        for i in range(charts.count()):
+            svg = charts.nth(i).locator("svg.marks").first
+            svg.wait_for(timeout=10_000)
+            assert svg.locator("path, rect, line, circle, text").count() > 0, f"{path}: chart {i} drew nothing"
+            total += 1
+        page.close()
+    assert total >= 10
+
+
+@pytest.mark.parametrize("path", ["book/training_compute.html", "book/inference_vs_search.html"])
+def test_sliders_redraw_their_chart_and_show_the_value(site, browser, path):
+    _, base = site
+    page, problems = open_page(browser, base, path)
+    sliders = page.locator(".vega-bind input[type=range]")
+    assert sliders.count() >= 2
+    for i in range(sliders.count()):
+        slider = sliders.nth(i)
+        chart = slider.locator("xpath=ancestor::div[starts-with(@id, 'altair-viz-')][1]")
+        shown = slider.locator("xpath=following-sibling::span[1]")
+        before_svg, before_value = chart.locator("svg.marks").inner_html(), shown.inner_text()
+        slider.focus()
+        page.keyboard.press("Home")  # to the slider's minimum, where every input changes the result
+        page.wait_for_timeout(300)
+        assert shown.inner_text() != before_value, f"{path}: slider {i} shows no new value"
+        assert chart.locator("svg.marks").inner_html() != before_svg, f"{path}: slider {i} did not redraw its chart"
+    assert problems == {"console": [], "blocked": []}
+    page.close()
+
+
+def test_model_menu_changes_the_energy_chart(site, browser):
+    _, base = site
+    page, _ = open_page(browser, base, "book/inference_vs_search.html")
+    menu = page.locator(".vega-bind select").first
+    chart = menu.locator("xpath=ancestor::div[starts-with(@id, 'altair-viz-')][1]")
+    label = chart.locator("svg.marks text", has_text="at 500 tokens").first
+    before = label.text_content()
+    menu.select_option(index=0)  # the smallest model
+    page.wait_for_timeout(300)
+    assert label.text_content() != before
+    page.close()
