@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 SCENARIO ?=
 JOBS ?= 0
 
-.PHONY: book test venv lock vendor clean
+.PHONY: book test publish venv lock vendor clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ book: $(STAMP)
 ## Run every test: units, data validation, notebooks through papermill, the book build.
 test: $(STAMP)
 	$(PY) -m pytest -n auto
+
+## Package the built site as one archive for any static host: _build/site.tar.gz.
+publish: book
+	$(PY) -m analysis publish
 
 ## Re-pin every dependency after editing pyproject.toml.
 lock:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,7 +34,10 @@ NOTEBOOKS: dict[str, str] = {
 }
 
 # Copied into the staging folder as they are (executed notebooks are added separately).
-SOURCES = ("_config.yml", "_toc.yml", "book", "data/references.bib")
+SOURCES = ("_config.yml", "_toc.yml", "book", "data")
+STATUS_PAGE = "book/build_status.md"
+STATUS_MARKER = "BUILD-STATUS"
+STATUS_PACKAGES = ("jupyter-book", "sphinx", "myst-nb", "papermill", "pandas", "numpy", "altair", "vl-convert-python")
 
 
 class BuildError(RuntimeError):
@@ -41,9 +45,9 @@ class BuildError(RuntimeError):
 
 
 def split_by_notebook(values: dict[str, object]) -> dict[str, dict[str, object]]:
-    """Validate overrides and hand each notebook only the parameters it declares."""
-    P.validate(values)
-    return {nb: {k: v for k, v in values.items() if k in P.for_notebook(nb)} for nb in NOTEBOOKS}
+    """Validate overrides and hand each notebook only the parameters it declares (as validated: 5e2 runs as 500)."""
+    checked = P.validate(values)
+    return {nb: {k: checked[k] for k in values if k in P.for_notebook(nb)} for nb in NOTEBOOKS}
 
 
 def hide_injected_parameters(path: Path) -> None:
@@ -61,7 +65,8 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
 
     The executed notebook is written beside ``output`` first and moved into
     place only if every cell ran, so ``output`` is either the old or the new
-    good result.
+    good result, even when the run is interrupted (Ctrl-C): the partial file
+    is always removed.
     """
     import papermill as pm
 
@@ -82,6 +87,8 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
         if partial.exists():
             os.replace(partial, failed)
         raise BuildError(f"{NOTEBOOKS[name]}: execution failed ({type(err).__name__}); the partly executed notebook is in {failed.relative_to(ROOT)}\n{err}") from None
+    finally:
+        partial.unlink(missing_ok=True)
     return time.perf_counter() - start
 
 
@@ -133,6 +140,8 @@ def stage(target: Path, executed: dict[str, Path], config_extra: dict | None = N
         wanted[target / "_config.yml"] = yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode()
     for name, path in executed.items():
         wanted[target / NOTEBOOKS[name]] = path.read_bytes()
+    status = target / STATUS_PAGE
+    wanted[status] = status_page(executed, config_extra, status).encode("utf-8")
     changed = False
     for dst, content in wanted.items():
         changed |= _sync_file(content, dst)
@@ -141,6 +150,40 @@ def stage(target: Path, executed: dict[str, Path], config_extra: dict | None = N
             old.unlink()
             changed = True
     return changed
+
+
+def status_page(executed: dict[str, Path], config_extra: dict | None, previous: Path) -> str:
+    """The Build status page: notebooks, run times, software versions and data fingerprints of this edition.
+
+    The build date changes only when something else on the page changed, so an
+    unchanged book stays unchanged (and is not rebuilt).
+    """
+    from datetime import datetime, timezone
+    from importlib.metadata import version
+
+    from analysis import __version__, cache
+
+    rows = ["| Notebook | Executed | Seconds |", "|---|---|---|"]
+    for name, path in executed.items():
+        meta_path = path.with_suffix(".json")
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        rows.append(f"| `{NOTEBOOKS[name]}` | {meta.get('executed', 'n/a')} | {meta.get('seconds', 'n/a')} |")
+    packages = ["| Package | Version |", "|---|---|", f"| analysis (this book) | {__version__} |"]
+    packages += [f"| {p} | {version(p)} |" for p in STATUS_PACKAGES]
+    hashes = ["| File | SHA-256 |", "|---|---|"] + [f"| `{f}` | `{h[:16]}…` |" for f, h in cache.data_hashes().items()]
+    edition = (config_extra or {}).get("html", {}).get("announcement", "The default edition: every parameter at its default.")
+    body = "\n".join([
+        "## This edition", "", re.sub(r"<[^>]+>", "", edition), "",
+        "## Notebooks", "", "Each was executed by papermill; a notebook whose inputs did not change since its last run was reused.", "", *rows, "",
+        "## Software", "", *packages, "",
+        "## Data files", "", *hashes, "",
+    ])
+    template = (ROOT / STATUS_PAGE).read_text(encoding="utf-8")
+    old = previous.read_text(encoding="utf-8") if previous.exists() else ""
+    if body in old:
+        return old
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return template.replace(STATUS_MARKER, f"Built on {stamp}.\n\n{body}")
 
 
 def jupyter_book(source: Path, everything: bool = False) -> None:
@@ -166,8 +209,11 @@ def publish(html: Path, out: Path) -> None:
     """Copy a finished site to ``out`` in one step: readers never see half of it."""
     out.parent.mkdir(parents=True, exist_ok=True)
     fresh = out.with_name(f".{out.name}.new-{uuid.uuid4().hex}")
-    shutil.copytree(html, fresh)
-    replace_dir(fresh, out)
+    try:
+        shutil.copytree(html, fresh)
+        replace_dir(fresh, out)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)  # only left when copying stopped part-way
 
 
 def cached_execute(name: str, parameters: dict[str, object]) -> tuple[Path, bool]:
@@ -179,9 +225,35 @@ def cached_execute(name: str, parameters: dict[str, object]) -> tuple[Path, bool
     if executed.exists():
         return executed, True
     seconds = execute(name, parameters, executed)
-    meta = {**record, "notebook": NOTEBOOKS[name], "seconds": round(seconds, 2)}
+    from datetime import datetime, timezone
+
+    meta = {**record, "notebook": NOTEBOOKS[name], "seconds": round(seconds, 2),
+            "executed": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
     executed.with_suffix(".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return executed, False
+
+
+# Rough execution time of each notebook in seconds (2-core machine), to start the
+# longest first on a cold build; once a notebook has run, its recorded time is used.
+EXPECTED_SECONDS = {"inference_vs_search": 5.0, "training_compute": 2.0, "index": 2.0, "parameters": 1.0}
+
+
+def expected_seconds(name: str) -> float:
+    """How long ``name`` took when it last ran (its newest cache record), else the rough figure above."""
+    newest, when = None, -1.0
+    for record in (BUILD / "executed").glob(f"{name}.*.json"):
+        try:
+            mtime = record.stat().st_mtime
+        except OSError:
+            continue
+        if mtime > when:
+            newest, when = record, mtime
+    if newest is not None:
+        try:
+            return float(json.loads(newest.read_text(encoding="utf-8"))["seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return EXPECTED_SECONDS.get(name, 0.0)
 
 
 def build(
@@ -206,8 +278,11 @@ def build(
     workers = jobs or min(len(NOTEBOOKS), os.cpu_count() or 1)
     executed: dict[str, Path] = {}
     errors = []
+    # Longest first: on few cores the slowest notebook must not start last and run alone.
+    order = sorted(NOTEBOOKS, key=expected_seconds, reverse=True)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {name: pool.submit(cached_execute, name, per_notebook[name]) for name in NOTEBOOKS}
+        submitted = {name: pool.submit(cached_execute, name, per_notebook[name]) for name in order}
+        futures = {name: submitted[name] for name in NOTEBOOKS}  # reported in reading order
         for name, future in futures.items():
             try:
                 executed[name], reused = future.result()
@@ -218,10 +293,11 @@ def build(
         raise BuildError("\n".join(errors))
     source = BUILD / "site-src" / edition
     changed = stage(source, executed, config_extra)
-    # The Sphinx extension shapes every page, so a change to it re-renders them all.
-    extension = ROOT / "analysis" / "sphinx_ext.py"
-    marker = source / "_build" / ".sphinx-ext-digest"
-    digest = hashlib.sha256(extension.read_bytes()).hexdigest()
+    # The configuration, the table of contents and the Sphinx extension shape every page:
+    # a change to any of them re-renders them all (Sphinx alone would keep stale pages).
+    marker = source / "_build" / ".everything-digest"
+    shapers = [ROOT / "analysis" / "sphinx_ext.py", source / "_config.yml", source / "_toc.yml"]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in shapers)).hexdigest()
     extension_changed = not marker.exists() or marker.read_text() != digest
     stamp = out / ".build-stamp"
     signature = json.dumps({n: p.name for n, p in sorted(executed.items())} | {"_source": str(source)})
@@ -273,3 +349,23 @@ def build_edition(values: dict[str, object], scenario: dict | None = None, jobs:
     banner = edition_banner(values, scenario)
     return build(values, jobs=jobs, out=BUILD / "scenarios" / name / "html", edition=f"scenario-{name}",
                  config_extra={"html": {"announcement": banner}})
+
+
+def archive(site: Path | None = None, target: Path | None = None) -> Path:
+    """Pack a built site into one ``.tar.gz`` that any static host can serve as it is.
+
+    ``.nojekyll`` tells GitHub Pages to serve folders whose names start with an
+    underscore (``_static``), which Jekyll would otherwise drop.
+    """
+    import tarfile
+
+    site = site or BUILD / "html"
+    target = target or BUILD / "site.tar.gz"
+    if not (site / "index.html").exists():
+        raise BuildError(f"{_show(site)} holds no built site: run 'make book' first")
+    (site / ".nojekyll").touch()
+    partial = target.with_name(f".{target.name}.partial")
+    with tarfile.open(partial, "w:gz") as tar:
+        tar.add(site, arcname="site")
+    os.replace(partial, target)
+    return target

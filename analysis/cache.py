@@ -19,8 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "analysis"
 DATA = ROOT / "data"
-# Modules that read data/ when called; any notebook using them depends on every data file.
-DATA_READERS = {"analysis.data"}
+# Modules that read data/ when called, and the files they read; a notebook using one depends on all of its files.
+DATA_READERS = {
+    "analysis.data": (".csv", ".bib"),
+    "analysis.scenarios": (".yml", ".yaml"),  # chapters load scenarios (e.g. epoch-2025.yml) for their numbers
+}
 
 
 def _imports(tree: ast.AST) -> set[str]:
@@ -65,8 +68,10 @@ def modules_used(notebook: Path) -> list[Path]:
     return sorted(set(seen.values()))
 
 
-def data_files() -> list[Path]:
-    return sorted(p for p in DATA.rglob("*") if p.is_file() and p.suffix in {".csv", ".bib"})
+def data_files(suffixes: tuple[str, ...] | None = None) -> list[Path]:
+    """Files under data/ with these endings (default: every kind a module in DATA_READERS reads)."""
+    wanted = set(suffixes) if suffixes is not None else {s for kinds in DATA_READERS.values() for s in kinds}
+    return sorted(p for p in DATA.rglob("*") if p.is_file() and p.suffix in wanted)
 
 
 def file_digest(path: Path) -> str:
@@ -75,9 +80,9 @@ def file_digest(path: Path) -> str:
 
 def dependencies(notebook: Path) -> list[Path]:
     modules = modules_used(notebook)
-    reads_data = any(p == _module_path(m) for m in DATA_READERS for p in modules)
+    suffixes = tuple(s for m, kinds in DATA_READERS.items() if _module_path(m) in modules for s in kinds)
     lock = ROOT / "requirements.lock"
-    return [notebook, *modules, *(data_files() if reads_data else []), *([lock] if lock.exists() else [])]
+    return [notebook, *modules, *(data_files(suffixes) if suffixes else []), *([lock] if lock.exists() else [])]
 
 
 def key(notebook: Path, parameters: dict[str, object]) -> dict[str, object]:
@@ -88,5 +93,5 @@ def key(notebook: Path, parameters: dict[str, object]) -> dict[str, object]:
 
 
 def data_hashes() -> dict[str, str]:
-    """SHA-256 of every data file, for the record of a run."""
+    """SHA-256 of every data file (tables, references, scenarios), for the record of a run."""
     return {str(p.relative_to(ROOT)): file_digest(p) for p in data_files()}

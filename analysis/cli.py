@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis claims|params|build``.
+"""Command line: ``python -m analysis claims|params|run|sweep|build``.
 
 Bad input (an unknown parameter, a value out of range, a broken data file) ends
 with exit status 2 and one line per problem, before anything is written.
@@ -13,7 +13,6 @@ from pathlib import Path
 
 from analysis import params as P
 from analysis.runs import RunError
-from analysis.schema import DataError
 
 
 class UsageError(Exception):
@@ -22,28 +21,54 @@ class UsageError(Exception):
         super().__init__("\n".join(problems))
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one ``error:`` line on stderr and exit status 2, like every other bad input."""
+
+    def error(self, message: str):
+        print(f"error: {' '.join(message.split())}; see: {self.prog} --help", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = -1
+    if jobs < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; allowed: a whole number >= 0 (0: one per CPU)")
+    return jobs
+
+
 def parse_overrides(pairs: list[str], notebook: str | None = None) -> dict[str, object]:
-    """``["price_usd_per_gpu_hour=4"]`` -> validated values (types from the declarations)."""
+    """``["price_usd_per_gpu_hour=4"]`` -> values typed from the declarations (validated later, all at once)."""
     known = P.PARAMETERS if notebook is None else P.for_notebook(notebook)
     values: dict[str, object] = {}
     problems = []
     for pair in pairs:
-        if "=" not in pair:
+        name, sep, text = (s.strip() for s in pair.partition("="))
+        if not sep or not name:
             problems.append(f"-p {pair}: expected NAME=VALUE")
             continue
-        name, text = (s.strip() for s in pair.split("=", 1))
+        if name in values:
+            problems.append(f"-p {name}: given more than once; allowed: each parameter once")
+            continue
         values[name] = P.parse_text(known[name], text) if name in known else text
     if problems:
         raise UsageError(problems)
     return values
 
 
-def _scenario_values(path: str | None) -> dict[str, object]:
+def _scenario(path: str | None) -> dict | None:
     if not path:
-        return {}
+        return None
     from analysis.scenarios import load_scenario
 
-    return dict(load_scenario(path)["parameters"])
+    return load_scenario(path)
+
+
+def _scenario_values(path: str | None) -> dict[str, object]:
+    scenario = _scenario(path)
+    return dict(scenario["parameters"]) if scenario else {}
 
 
 def _format_number(value: float, unit: str) -> str:
@@ -74,7 +99,11 @@ def cmd_claims(args: argparse.Namespace) -> int:
 
     values = {**_scenario_values(args.scenario), **parse_overrides(args.param)}
     params = P.validate(values)
-    entries = claims.ledger(data.load(), params, chapter=args.chapter)
+    dataset = data.load()
+    chapters = list(dict.fromkeys(dataset.claims["chapter"]))
+    if args.chapter is not None and args.chapter not in chapters:
+        raise UsageError([f"--chapter {args.chapter}: unknown; chapters with claims: {', '.join(chapters)}"])
+    entries = claims.ledger(dataset, params, chapter=args.chapter)
     if args.format == "json":
         print(json.dumps(entries, indent=2, ensure_ascii=False))
     else:
@@ -83,15 +112,16 @@ def cmd_claims(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from analysis.book import NOTEBOOKS, write_parameters_cells
+    from analysis.book import write_parameters_cells
 
     if args.write_cells:
         for path in write_parameters_cells():
             print(f"rewrote the parameters cell of {path}")
         return 0
-    if args.notebook and args.notebook not in NOTEBOOKS:
-        raise UsageError([f"notebook {args.notebook}: unknown; known notebooks: {', '.join(NOTEBOOKS)}"])
-    chosen = P.for_notebook(args.notebook) if args.notebook else P.PARAMETERS
+    from analysis.runs import resolve_notebook
+
+    name = resolve_notebook(args.notebook) if args.notebook else None
+    chosen = P.for_notebook(name) if name else P.PARAMETERS
     for p in chosen.values():
         print(f"{p.name} = {p.default!r}")
         print(f"    {p.description}")
@@ -105,9 +135,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     from analysis import runs
 
     name = runs.resolve_notebook(args.notebook)
-    values = {**_scenario_values(args.scenario), **parse_overrides(args.param, name)}
+    scenario = _scenario(args.scenario)
+    if scenario and name not in (scenario["notebook"], P.FRONT_PAGE):
+        raise UsageError([
+            f"--scenario {args.scenario}: is for notebook {scenario['notebook']}, not {name}; "
+            f"allowed: run {scenario['notebook']} (or the front page, {P.FRONT_PAGE}) with it"
+        ])
+    overrides = parse_overrides(args.param, name)
+    values = {**(scenario["parameters"] if scenario else {}), **overrides}
     P.validate(values, notebook=name)
-    out = runs.run(name, values, Path(args.out) if args.out else None)
+    if args.out:
+        out = Path(args.out)
+    elif scenario:  # named after the scenario, plus anything changed on top of it
+        out = runs.RUNS / runs.run_name(name, {"scenario": Path(args.scenario).stem, **overrides})
+    else:
+        out = None
+    out = runs.run(name, values, out)
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     if results["claims"]:
         print(format_table(results["claims"]))
@@ -123,8 +166,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     name = runs.resolve_notebook(args.notebook)
     axes = sweep.parse_axes(args.param, name)
     if not axes:
-        raise UsageError(["sweep: give at least one -p NAME=VALUE1,VALUE2"])
+        raise UsageError(["sweep: no parameter to sweep; allowed: one or more -p NAME=VALUE1,VALUE2"])
     out = Path(args.out) if args.out else sweep.book.BUILD / "sweeps" / f"{runs.run_name(name, {k: '+'.join(map(str, v)) for k, v in axes.items()})}.csv"
+    if out.is_dir():
+        raise UsageError([f"--out {out}: is a folder; allowed: the path of a CSV file to write"])
     frame = sweep.sweep(name, axes, out, jobs=args.jobs)
     failed = frame[frame["status"] != "ok"]
     for _, row in failed.iterrows():
@@ -136,20 +181,29 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from analysis import book
 
-    scenario = None
-    if args.scenario:
-        from analysis.scenarios import load_scenario
+    import re
 
-        scenario = load_scenario(args.scenario)
+    scenario = _scenario(args.scenario)
+    if scenario:
         scenario["name"] = Path(args.scenario).stem
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", scenario["name"]):
+            raise UsageError([f"--scenario {args.scenario}: the file name names the edition's folder; allowed: letters, digits, '_', '.' and '-', starting with a letter or digit"])
     values = {**(scenario["parameters"] if scenario else {}), **parse_overrides(args.param)}
     P.validate(values)  # fail before anything runs
     book.build_edition(values, scenario, jobs=args.jobs)
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from analysis import book
+
+    target = book.archive()
+    print(f"wrote {book._show(target)}: unpack it and serve the 'site' folder from any static host")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m analysis", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("claims", help="judge every claim and print the ledger")
@@ -175,14 +229,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("notebook")
     s.add_argument("-p", "--param", action="append", default=[], metavar="NAME=V1,V2", help="values to sweep (';' between values of a list parameter)")
     s.add_argument("--out", metavar="FILE", help="CSV to write (default: _build/sweeps/<sweep name>.csv)")
-    s.add_argument("--jobs", type=int, default=0, help="points run at once (default: one per CPU)")
+    s.add_argument("--jobs", type=_jobs, default=0, help="points run at once (default: one per CPU)")
     s.set_defaults(func=cmd_sweep)
 
     b = sub.add_parser("build", help="execute the notebooks with papermill and build the website")
     b.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
     b.add_argument("--scenario", metavar="FILE")
-    b.add_argument("--jobs", type=int, default=0, help="notebooks executed at once (default: one per CPU)")
+    b.add_argument("--jobs", type=_jobs, default=0, help="notebooks executed at once (default: one per CPU)")
     b.set_defaults(func=cmd_build)
+    pub = sub.add_parser("publish", help="pack the built site into _build/site.tar.gz for any static host")
+    pub.set_defaults(func=cmd_publish)
     return parser
 
 
@@ -191,15 +247,32 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, P.ParameterError, DataError, RunError) as err:
-        for line in err.problems:
-            print(f"error: {line}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; the previous outputs are unchanged", file=sys.stderr)
+        return 130
     except Exception as err:
         from analysis.book import BuildError
 
+        if isinstance(err, _bad_input_errors()):
+            for line in err.problems:
+                print(f"error: {line}", file=sys.stderr)
+            return 2
         if not isinstance(err, BuildError):
             raise
         print(f"error: {err}", file=sys.stderr)
         print("error: nothing was overwritten; the previous build is unchanged", file=sys.stderr)
         return 1
+
+
+def _bad_input_errors() -> tuple[type, ...]:
+    """The errors that mean bad input (exit status 2).
+
+    A DataError can only come from analysis.schema, which imports pandas; looking
+    it up here, not importing it, keeps a mistyped parameter from costing the
+    pandas import.
+    """
+    kinds: list[type] = [UsageError, P.ParameterError, RunError]
+    schema = sys.modules.get("analysis.schema")
+    if schema is not None:
+        kinds.append(schema.DataError)
+    return tuple(kinds)

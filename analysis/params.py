@@ -256,6 +256,9 @@ def _check(p: Parameter, value: object) -> str | None:
         bad = [i for i in items if i.strip() not in (p.choices or ())]
         if bad:
             return f"{where}: {', '.join(map(repr, bad))} not allowed; allowed: {p.allowed()}"
+        twice = sorted({i.strip() for i in items if [j.strip() for j in items].count(i.strip()) > 1})
+        if twice:  # a stage counted twice would double its GPU-hours
+            return f"{where}: {', '.join(map(repr, twice))} given more than once; allowed: {p.allowed()}, each at most once"
         return None
     if p.type in (float, int):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -309,8 +312,11 @@ def validate(values: dict[str, object], notebook: str | None = None) -> dict[str
             problem = _check(p, value)
             if problem:
                 problems.append(problem)
+            elif p.type is list:
+                merged[name] = [v.strip() for v in (value.split(",") if isinstance(value, str) else value)]
             else:
-                merged[name] = [v.strip() for v in value.split(",")] if p.type is list and isinstance(value, str) else value
+                # 500.0 from YAML or "5e2" from the command line reach the notebook as the whole number 500
+                merged[name] = int(value) if p.type is int else value
     if problems:
         raise ParameterError(problems)
     return merged

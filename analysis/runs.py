@@ -9,10 +9,12 @@ written; a failed run leaves an earlier folder of the same name untouched.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -29,33 +31,69 @@ class RunError(ValueError):
         super().__init__("\n".join(problems))
 
 
+RUN_FILES = ("results.json", ".ipynb", ".html")  # what a run folder holds, by name or ending
+MAX_NAME = 150
+
+
 def resolve_notebook(name_or_path: str) -> str:
     """Accept ``training_compute``, ``training_compute.ipynb`` or ``book/training_compute.ipynb``."""
-    stem = Path(name_or_path).stem
-    if stem not in book.NOTEBOOKS:
+    path = Path(name_or_path)
+    stem = path.stem
+    known = stem in book.NOTEBOOKS and path.suffix in ("", ".ipynb") and (
+        str(path.parent) in (".", "book") or path.resolve() == (book.ROOT / book.NOTEBOOKS[stem]).resolve()
+    )
+    if not known:
         raise RunError([f"notebook {name_or_path}: unknown; known notebooks: {', '.join(book.NOTEBOOKS)}"])
     return stem
 
 
 def run_name(notebook: str, overrides: dict[str, object]) -> str:
-    """A folder name that says what was run: ``training_compute__price_usd_per_gpu_hour=4``."""
+    """A folder name that says what was run: ``training_compute__price_usd_per_gpu_hour=4``.
+
+    A name too long for a folder is cut and ends with a hash of the whole, so
+    two different runs never share a folder.
+    """
     parts = [notebook] + [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in sorted(overrides.items())]
-    return re.sub(r"[^A-Za-z0-9_.=,+-]", "_", "__".join(parts))[:150]
+    name = re.sub(r"[^A-Za-z0-9_.=,+-]", "_", "__".join(parts))
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{name[:MAX_NAME - 14]}__{digest}"
 
 
-def standalone_html(executed: Path) -> str:
-    """The executed notebook as one HTML page whose charts load from the page itself."""
+def check_out(out: Path) -> None:
+    """Refuse a folder that is not a run folder: a run replaces its ``--out`` folder whole."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise RunError([f"--out {out}: is a file; allowed: a new folder, or the folder of an earlier run"])
+    entries = list(out.iterdir())
+    is_run = any(e.name == "results.json" for e in entries) and all(e.is_file() and e.name.endswith(RUN_FILES) for e in entries)
+    if entries and not is_run:
+        raise RunError([f"--out {out}: is a folder that holds other files and would be replaced; allowed: a new or empty folder, or the folder of an earlier run"])
+
+
+def html_exporter():
+    """nbconvert's HTML exporter as run pages use it, its templates already compiled."""
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(executed, as_version=4)
-    for cell in nb.cells:  # glue records are for the book; they have no display form
-        cell.outputs = [o for o in cell.get("outputs", []) if "scrapbook" not in o.get("metadata", {})]
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
+    exporter.from_notebook_node(nbformat.v4.new_notebook())  # loads and compiles the templates: most of a first page's time
+    return exporter
+
+
+def standalone_html(executed: Path, exporter=None) -> str:
+    """The executed notebook as one HTML page whose charts load from the page itself."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:  # glue records are for the book; they have no display form
+        cell.outputs = [o for o in cell.get("outputs", []) if "scrapbook" not in o.get("metadata", {})]
+    body, _ = (exporter or html_exporter()).from_notebook_node(nb)
     # Offline: no require.js (it would send Altair's charts to a CDN) and no MathJax from a CDN.
     body = re.sub(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>', "", body)
     bundle = (book.ROOT / "book" / "_static" / "vega-bundle.js").read_text(encoding="utf-8")
@@ -68,14 +106,24 @@ def run(notebook: str, overrides: dict[str, object], out: Path | None = None) ->
 
     name = resolve_notebook(notebook)
     values = P.validate(overrides, notebook=name)
+    overrides = {k: values[k] for k in overrides}  # as validated: 5e2 tokens runs as 500
     dataset = data.load()
     out = out or RUNS / run_name(name, overrides)
+    check_out(out)
+    # While the kernel runs (one core busy, this process mostly waiting), load nbconvert and
+    # compile its templates for the HTML page. papermill is imported first, so the modules
+    # both need are loaded before the thread starts.
+    import papermill  # noqa: F401
+
+    side = ThreadPoolExecutor(max_workers=1)
+    exporter = side.submit(html_exporter)
+    side.shutdown(wait=False)
     executed, reused = book.cached_execute(name, overrides)
     partial = out.with_name(f".{out.name}.partial-{uuid.uuid4().hex}")
     partial.mkdir(parents=True)
     try:
         shutil.copy2(executed, partial / f"{name}.ipynb")
-        (partial / f"{name}.html").write_text(standalone_html(executed), encoding="utf-8")
+        (partial / f"{name}.html").write_text(standalone_html(executed, exporter.result()), encoding="utf-8")
         chapter = None if name == P.FRONT_PAGE else name
         results = {
             "notebook": book.NOTEBOOKS[name],

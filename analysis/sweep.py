@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import itertools
 import os
+import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analysis import book
 from analysis import params as P
 from analysis.results import glued_values
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def grid(axes: dict[str, list[object]]) -> list[dict[str, object]]:
@@ -32,32 +35,55 @@ def parse_axes(pairs: list[str], notebook: str) -> dict[str, list[object]]:
     axes: dict[str, list[object]] = {}
     problems = []
     for pair in pairs:
-        if "=" not in pair:
+        name, sep, text = (s.strip() for s in pair.partition("="))
+        if not sep or not name:
             problems.append(f"-p {pair}: expected NAME=VALUE[,VALUE...]")
             continue
-        name, text = (s.strip() for s in pair.split("=", 1))
         if name not in known:
             problems.append(f"parameter {name}: unknown; known parameters of {notebook}: {', '.join(known)}")
             continue
+        if name in axes:
+            problems.append(f"-p {name}: given more than once; allowed: each parameter once, its values separated by {'; ' if known[name].type is list else ','}")
+            continue
         separator = ";" if known[name].type is list else ","
-        axes[name] = [P.parse_text(known[name], item) for item in text.split(separator) if item.strip()]
+        items = [item for item in text.split(separator) if item.strip()]
+        if not items:
+            problems.append(f"parameter {name}: no value given; allowed: {known[name].allowed()}, values separated by '{separator}'")
+            continue
+        values = []
+        for item in items:
+            value = P.parse_text(known[name], item)
+            try:  # every value is checked before any point runs; parameters are checked one by one, so a grid of good values is good
+                checked = P.validate({name: value}, notebook=notebook)[name]
+            except P.ParameterError as err:
+                problems += err.problems
+                continue
+            if checked in values:
+                problems.append(f"parameter {name}: {item.strip()!r} given more than once; allowed: each value once")
+                continue
+            values.append(checked)
+        axes[name] = values
     if problems:
         raise P.ParameterError(problems)
-    for point in grid(axes):
-        P.validate(point, notebook=notebook)  # every value is checked before any point runs
     return axes
+
+
+def _failed(err: BaseException) -> dict[str, object]:
+    first = str(err).splitlines()[0] if str(err).strip() else ""
+    return {"status": "failed", "error": first or type(err).__name__}
 
 
 def _run_point(notebook: str, point: dict[str, object]) -> dict[str, object]:
     try:
         executed, _ = book.cached_execute(notebook, point)
-    except book.BuildError as err:
-        return {"status": "failed", "error": str(err).splitlines()[0]}
+    except Exception as err:  # a failed point is a row of the CSV, not the end of the sweep
+        return _failed(err)
     values = {k: (v.strip("*") if isinstance(v, str) else v) for k, v in glued_values(executed).items() if isinstance(v, (int, float, str))}
     return {"status": "ok", "error": "", **values}
 
 
 def sweep(notebook: str, axes: dict[str, list[object]], out: Path, jobs: int = 0) -> pd.DataFrame:
+    import pandas as pd  # here, not at the top, so a mistyped sweep fails fast
     from tqdm import tqdm
 
     points = grid(axes)
@@ -67,10 +93,17 @@ def sweep(notebook: str, axes: dict[str, list[object]], out: Path, jobs: int = 0
         for future in tqdm(as_completed(futures), total=len(points), desc=f"sweep {notebook}", unit="run"):
             i = futures[future]
             shown = {k: (";".join(v) if isinstance(v, list) else v) for k, v in points[i].items()}
-            rows[i] = {**shown, **future.result()}
+            try:
+                result = future.result()
+            except Exception as err:  # the worker itself died (e.g. out of memory)
+                result = _failed(err)
+            rows[i] = {**shown, **result}
     frame = pd.DataFrame([rows[i] for i in range(len(points))])
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    frame.to_csv(partial, index=False)
-    os.replace(partial, out)
+    partial = out.with_name(f".{out.name}.{uuid.uuid4().hex}.partial")
+    try:
+        frame.to_csv(partial, index=False)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
     return frame

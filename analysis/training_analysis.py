@@ -312,3 +312,4 @@ def whatif_inputs(data: Dataset, params: dict, run: str = "deepseek-v3", referen
         "cost_band": (float(claims.loc["training.cost", "claimed_low"]), float(claims.loc["training.cost", "claimed_high"])),
         "share_band": (float(claims.loc["training.compute_share", "claimed_low"]), float(claims.loc["training.compute_share", "claimed_high"])),
     }
+

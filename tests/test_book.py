@@ -73,3 +73,75 @@ def test_failed_execution_leaves_the_previous_site(tmp_path, monkeypatch):
     with pytest.raises(book.BuildError):
         book.build({}, out=out, edition="test-failed")
     assert (out / "marker").read_text() == "previous good build"
+
+
+def _html_pages(site):
+    return [p for p in site.rglob("*.html") if "_static" not in p.parts]
+
+
+def test_every_internal_link_resolves(site):
+    """Offline link check: every local href points at a file of the site, and every anchor exists."""
+    ids_cache: dict[Path, set] = {}
+    broken = []
+    for page in _html_pages(site):
+        text = page.read_text()
+        for href in re.findall(r'href="([^"]+)"', text):
+            if href.startswith(("http:", "https:", "mailto:", "javascript:", "data:")) or href == "#":
+                continue
+            path, _, anchor = href.partition("#")
+            path = path.split("?", 1)[0]
+            target = (page.parent / path).resolve() if path else page
+            if not target.exists():
+                broken.append(f"{page.relative_to(site)} -> {href}")
+                continue
+            if anchor and target.suffix == ".html":
+                ids = ids_cache.setdefault(target, set(re.findall(r'id="([^"]+)"', target.read_text())))
+                if anchor not in ids:
+                    broken.append(f"{page.relative_to(site)} -> {href} (no such anchor)")
+    assert not broken, broken[:10]
+
+
+def test_no_page_loads_anything_from_outside(site):
+    for page in _html_pages(site):
+        text = page.read_text()
+        outside = re.findall(r'<(?:script|img|link)[^>]+(?:src|href)="((?:https?:)?//[^"]+)"', text)
+        outside = [u for u in outside if "rel=\"canonical\"" not in u]
+        assert not outside, (page.relative_to(site), outside)
+
+
+def test_tables_link_their_sources(site):
+    page = (site / "book/training_compute.html").read_text()
+    assert 'href="references.html#cite-llamateam2024herd"' in page
+    assert 'id="cite-llamateam2024herd"' in (site / "book/references.html").read_text()
+    assert 'href="references.html#cite-elsworth2025gemini"' in (site / "book/inference_vs_search.html").read_text()
+
+
+def test_data_files_can_be_downloaded(site):
+    downloads = {p.name for p in (site / "_downloads").rglob("*")}
+    assert {"training_runs.csv", "provenance.csv", "claims.csv", "inference_inputs.csv", "references.bib"} <= downloads
+    for nb in ("training_compute", "inference_vs_search"):
+        assert (site / "_sources" / "book" / f"{nb}.ipynb").exists()
+
+
+def test_build_status_names_versions_and_data_hashes(site):
+    text = re.sub(r"<[^>]+>", " ", (site / "book/build_status.html").read_text())
+    assert "papermill" in text and "jupyter-book" in text and "1.0.4.post1" in text
+    assert "data/training_runs.csv" in text and "Built on" in text
+    assert "Creative Commons Attribution 4.0" in text
+
+
+def test_pages_carry_metadata(site):
+    page = (site / "book/training_compute.html").read_text()
+    assert '<meta name="description"' in page and '<meta property="og:title"' in page
+    assert '<meta property="og:image" content="../_static/social-preview.png">' in page
+    assert (site / "_static/social-preview.png").exists()
+    assert "sphinx-thebe.js" not in page
+
+
+def test_archive_holds_the_site(site, tmp_path):
+    import tarfile
+
+    target = book.archive(site, tmp_path / "site.tar.gz")
+    with tarfile.open(target) as tar:
+        names = tar.getnames()
+    assert "site/index.html" in names and "site/.nojekyll" in names and "site/book/training_compute.html" in names
