@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SCENARIO ?=
+EDITION ?= default
 JOBS ?= 0
 
 .PHONY: book test publish venv lock vendor clean
@@ -21,7 +22,7 @@ venv: $(STAMP)
 
 ## Execute the notebooks (papermill) and build the website into _build/html.
 book: $(STAMP)
-	$(PY) -m analysis build --jobs $(JOBS) $(if $(SCENARIO),--scenario $(SCENARIO))
+	$(PY) -m analysis build --jobs $(JOBS) --edition $(EDITION) $(if $(SCENARIO),--scenario $(SCENARIO))
 
 ## Run every test: units, data validation, notebooks through papermill, the book build.
 test: $(STAMP)

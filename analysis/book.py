@@ -60,6 +60,39 @@ def hide_injected_parameters(path: Path) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def save_once_engine() -> str:
+    """Name of papermill's nbclient engine, changed to write the output notebook once, when
+    execution ends (however it ends), instead of before and after every cell.
+
+    Each write serialises the whole notebook, charts included, while the kernel
+    waits for its next cell: about half a second per notebook. A failed or
+    interrupted run still leaves the partly executed notebook, as before.
+    """
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+    from papermill.iorw import write_ipynb
+
+    class SaveOnceEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=30, **kwargs):
+            # papermill 2.7.0's Engine.execute_notebook, except that the manager gets no output
+            # path (so no write per cell) and the notebook is written once, in ``finally``.
+            nb_man = NotebookExecutionManager(nb, output_path=None, progress_bar=progress_bar,
+                                              log_output=log_output, autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+                if output_path:
+                    write_ipynb(nb_man.nb, output_path)
+            return nb_man.nb
+
+    papermill_engines.register("analysis-save-once", SaveOnceEngine)
+    return "analysis-save-once"
+
+
 def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     """Run one notebook with papermill into ``output``; return seconds taken.
 
@@ -77,7 +110,7 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     try:
         pm.execute_notebook(
             str(source), str(partial), parameters=parameters, cwd=str(source.parent),
-            kernel_name="python3", progress_bar=False, log_output=False,
+            kernel_name="python3", progress_bar=False, log_output=False, engine_name=save_once_engine(),
         )
         hide_injected_parameters(partial)
         os.replace(partial, output)
@@ -117,7 +150,57 @@ def _sync_file(src_bytes: bytes, dst: Path) -> bool:
     return True
 
 
-def stage(target: Path, executed: dict[str, Path], config_extra: dict | None = None) -> bool:
+SOLUTION_START = re.compile(r"```\{solution-start\}")
+SOLUTION_END = re.compile(r"```\{solution-end\}\s*```\s*")
+
+
+def strip_solutions(notebook: bytes) -> bytes:
+    """The notebook without its exercises' solutions: everything from each solution-start to its solution-end.
+
+    sphinx-exercise's own ``hide_solutions`` fails on gated solutions (those
+    with code cells inside), so the student edition removes them before Sphinx
+    sees them. A Markdown cell may end one solution and start the next.
+    """
+    nb = json.loads(notebook)
+    cells, inside = [], False
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            if not inside:
+                cells.append(cell)
+            continue
+        text, kept = "".join(cell["source"]), []
+        while text:
+            if inside:
+                end = SOLUTION_END.search(text)
+                if not end:
+                    text = ""
+                    break
+                text, inside = text[end.end():], False
+            else:
+                start = SOLUTION_START.search(text)
+                if not start:
+                    kept.append(text)
+                    break
+                kept.append(text[:start.start()])
+                text, inside = text[start.end():], True
+        kept_text = "".join(kept).strip()
+        if kept_text:
+            cells.append({**cell, "source": kept_text})
+    nb["cells"] = cells
+    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _deep_update(base: dict, extra: dict) -> dict:
+    """Merge ``extra`` into ``base`` key by key, recursing into nested mappings."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _deep_update(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def stage(target: Path, executed: dict[str, Path], config_extra: dict | None = None, student: bool = False) -> bool:
     """Bring the staging folder ``target`` up to date; return whether anything changed.
 
     The folder persists between builds, so Sphinx's incremental build re-renders
@@ -135,11 +218,10 @@ def stage(target: Path, executed: dict[str, Path], config_extra: dict | None = N
             wanted[target / f.relative_to(ROOT)] = f.read_bytes()
     if config_extra:
         config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-        for section, values in config_extra.items():
-            config.setdefault(section, {}).update(values)
+        _deep_update(config, config_extra)
         wanted[target / "_config.yml"] = yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode()
     for name, path in executed.items():
-        wanted[target / NOTEBOOKS[name]] = path.read_bytes()
+        wanted[target / NOTEBOOKS[name]] = strip_solutions(path.read_bytes()) if student else path.read_bytes()
     status = target / STATUS_PAGE
     wanted[status] = status_page(executed, config_extra, status).encode("utf-8")
     changed = False
@@ -262,8 +344,11 @@ def build(
     out: Path | None = None,
     edition: str = "default",
     config_extra: dict | None = None,
+    student: bool = False,
 ) -> Path:
     """Execute what changed, render, and publish the site to ``out`` (default ``_build/html``).
+
+    ``student`` leaves the exercises' solutions out of the pages.
 
     A notebook runs only if its cache key (see :mod:`analysis.cache`) changed;
     Sphinx re-renders only the pages whose staged sources changed; if nothing
@@ -292,7 +377,7 @@ def build(
     if errors:
         raise BuildError("\n".join(errors))
     source = BUILD / "site-src" / edition
-    changed = stage(source, executed, config_extra)
+    changed = stage(source, executed, config_extra, student=student)
     # The configuration, the table of contents and the Sphinx extension shape every page:
     # a change to any of them re-renders them all (Sphinx alone would keep stale pages).
     marker = source / "_build" / ".everything-digest"
@@ -341,14 +426,36 @@ def edition_name(values: dict[str, object], scenario: dict | None) -> str | None
     return run_name("custom", values)
 
 
-def build_edition(values: dict[str, object], scenario: dict | None = None, jobs: int = 0) -> Path:
-    """Build the default book into _build/html, or a scenario's into _build/scenarios/<name>/html."""
+EDITIONS = ("default", "student")
+STUDENT_BANNER = "Student edition: the exercises are here, their solutions are not."
+
+
+def build_edition(values: dict[str, object], scenario: dict | None = None, jobs: int = 0, edition: str = "default") -> Path:
+    """Build one edition of the book into its own folder.
+
+    The default book goes to ``_build/html``; a scenario (or other changed
+    parameters) to ``_build/scenarios/<name>/html``; the student edition, which
+    leaves out the solutions, to ``_build/student/html`` (or
+    ``_build/scenarios/<name>/student/html``). Every page of a non-default
+    edition carries a banner saying what it is.
+    """
+    if edition not in EDITIONS:
+        raise BuildError(f"edition {edition!r} is unknown; allowed: {', '.join(EDITIONS)}")
     name = edition_name(values, scenario)
-    if name is None:
+    student = edition == "student"
+    banners, extra = [], {}
+    if name is not None:
+        banners.append(edition_banner(values, scenario))
+    if student:
+        banners.append(STUDENT_BANNER)
+    if banners:
+        extra = _deep_update(extra, {"html": {"announcement": " ".join(banners)}})
+    if name is None and not student:
         return build({}, jobs=jobs)
-    banner = edition_banner(values, scenario)
-    return build(values, jobs=jobs, out=BUILD / "scenarios" / name / "html", edition=f"scenario-{name}",
-                 config_extra={"html": {"announcement": banner}})
+    folder = (BUILD / "scenarios" / name) if name else BUILD
+    out = folder / "student" / "html" if student else folder / "html"
+    label = "-".join(filter(None, ["scenario" if name else "", name or "", "student" if student else ""]))
+    return build(values, jobs=jobs, out=out, edition=label, config_extra=extra, student=student)
 
 
 def archive(site: Path | None = None, target: Path | None = None) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -95,10 +96,10 @@ def format_table(entries: list[dict]) -> str:
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from analysis import claims, data
-
     values = {**_scenario_values(args.scenario), **parse_overrides(args.param)}
     params = P.validate(values)
+    from analysis import claims, data  # pandas: only once the input is known to be good
+
     dataset = data.load()
     chapters = list(dict.fromkeys(dataset.claims["chapter"]))
     if args.chapter is not None and args.chapter not in chapters:
@@ -181,8 +182,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from analysis import book
 
-    import re
-
     scenario = _scenario(args.scenario)
     if scenario:
         scenario["name"] = Path(args.scenario).stem
@@ -190,7 +189,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise UsageError([f"--scenario {args.scenario}: the file name names the edition's folder; allowed: letters, digits, '_', '.' and '-', starting with a letter or digit"])
     values = {**(scenario["parameters"] if scenario else {}), **parse_overrides(args.param)}
     P.validate(values)  # fail before anything runs
-    book.build_edition(values, scenario, jobs=args.jobs)
+    book.build_edition(values, scenario, jobs=args.jobs, edition=args.edition)
     return 0
 
 
@@ -236,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
     b.add_argument("--scenario", metavar="FILE")
     b.add_argument("--jobs", type=_jobs, default=0, help="notebooks executed at once (default: one per CPU)")
+    b.add_argument("--edition", choices=("default", "student"), default="default",
+                   help="'student' leaves out the exercises' solutions and builds into its own folder")
     b.set_defaults(func=cmd_build)
     pub = sub.add_parser("publish", help="pack the built site into _build/site.tar.gz for any static host")
     pub.set_defaults(func=cmd_publish)

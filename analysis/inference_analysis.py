@@ -536,3 +536,35 @@ def whatif_models(data: Dataset, params: dict) -> dict[str, float]:
         f"GPT-3-sized ({input_range(data, params, MODELS['gpt3']).central / 1e9:g}B)": input_range(data, params, MODELS["gpt3"]).central,
         f"Frontier ({params['frontier_active_params'] / 1e9:g}B active)": float(params["frontier_active_params"]),
     }
+
+
+def central_request_energy(data: Dataset, params: dict, active_params="frontier") -> float:
+    """Server energy of one request with every input at its central value, J (no Monte Carlo)."""
+    return mc.central_value(request_model(data, params), request_ranges(data, params, active_params))
+
+
+def parameter_for_request_energy(data: Dataset, params: dict, name: str, target_j: float, active_params="frontier") -> float:
+    """The value of parameter ``name`` (within its allowed range) at which a request's central energy is ``target_j``.
+
+    NaN when no allowed value reaches the target: the answer to "could any
+    setting of this one knob get there?" is then no.
+    """
+    from analysis.solve import bisect
+
+    p = PARAMETERS[name]
+    low = p.minimum if p.minimum is not None else 0.0
+    if p.exclusive_minimum:
+        low = low + 1e-9 if low == 0 else low * (1 + 1e-9)
+    high = p.maximum
+    if low <= 0:
+        low = 1e-6
+    return bisect(lambda v: central_request_energy(data, {**params, name: v}, active_params), low, high, target_j, log=True)
+
+
+def network_year_for_energy(data: Dataset, params: dict, payload_bytes: float, target_j: float) -> float:
+    """The year on Aslan et al.'s halving trend when sending ``payload_bytes`` costs ``target_j`` (J)."""
+    from analysis.solve import bisect
+
+    trend = data.network_intensity[data.network_intensity["halving_years"].notna()].iloc[0]
+    energy = lambda year: float(inf.network_energy_j(payload_bytes, inf.network_intensity_kwh_per_gb(year, trend["year"], trend["kwh_per_gb"], trend["halving_years"])))  # noqa: E731
+    return bisect(energy, float(trend["year"]), float(trend["year"]) + 200.0, target_j)

@@ -27,5 +27,6 @@ def glued_values(notebook: Path | str | dict) -> dict[str, object]:
             try:
                 values[meta["name"]] = ast.literal_eval(text)
             except (ValueError, SyntaxError):
-                values[meta["name"]] = text
+                # float('nan') and float('inf') print as bare words, which literal_eval refuses
+                values[meta["name"]] = float(text) if text.strip() in ("nan", "inf", "-inf") else text
     return values

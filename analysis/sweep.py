@@ -43,7 +43,7 @@ def parse_axes(pairs: list[str], notebook: str) -> dict[str, list[object]]:
             problems.append(f"parameter {name}: unknown; known parameters of {notebook}: {', '.join(known)}")
             continue
         if name in axes:
-            problems.append(f"-p {name}: given more than once; allowed: each parameter once, its values separated by {'; ' if known[name].type is list else ','}")
+            problems.append(f"-p {name}: given more than once; allowed: each parameter once, its values separated by '{';' if known[name].type is list else ','}'")
             continue
         separator = ";" if known[name].type is list else ","
         items = [item for item in text.split(separator) if item.strip()]

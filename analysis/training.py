@@ -90,3 +90,8 @@ def decompose_gpu_hour_ratio(active_params_a, tokens_a, gpu_hours_a, active_para
         "tokens": ratio(tokens_a, tokens_b),
         "throughput_per_gpu": ratio(throughput_b, throughput_a),
     }
+
+
+def price_usd_per_gpu_hour_for_cost(cost_usd, gpu_hours):
+    """The rental price at which ``gpu_hours`` cost ``cost_usd``: the inverse of :func:`cost_usd`."""
+    return np.asarray(cost_usd, dtype=float) / np.asarray(gpu_hours, dtype=float)
