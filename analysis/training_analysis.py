@@ -108,26 +108,25 @@ def head_to_head(data: Dataset, run: str, reference: str) -> pd.DataFrame:
 
 # ---- claim checks (registered for data/claims.csv) ----
 
+def _across_bases(data: Dataset, params: dict, args: dict, column: str, shown: str) -> Computed:
+    """The GPU-hour basis as the value and the spread of every basis as the interval."""
+    bases = compute_share_bases(data, params, args["run"], args["reference"])
+    values = bases[column]
+    return Computed(
+        value=float(values["gpu_hours"]), low=float(values.min()), high=float(values.max()),
+        basis="; ".join(f"{d}: {shown.format(v)}" for d, v in zip(bases["description"], values)),
+        details=values.to_dict(),
+    )
+
+
 @check("compute_share")
 def _compute_share(data: Dataset, params: dict, args: dict) -> Computed:
-    bases = compute_share_bases(data, params, args["run"], args["reference"])
-    shares = bases["share_percent"]
-    return Computed(
-        value=float(shares["gpu_hours"]), low=float(shares.min()), high=float(shares.max()),
-        basis="; ".join(f"{d}: {s:.2f} %" for d, s in zip(bases["description"], shares)),
-        details=shares.to_dict(),
-    )
+    return _across_bases(data, params, args, "share_percent", "{:.2f} %")
 
 
 @check("compute_ratio")
 def _compute_ratio(data: Dataset, params: dict, args: dict) -> Computed:
-    bases = compute_share_bases(data, params, args["run"], args["reference"])
-    ratios = bases["ratio"]
-    return Computed(
-        value=float(ratios["gpu_hours"]), low=float(ratios.min()), high=float(ratios.max()),
-        basis="; ".join(f"{d}: {r:.2f}×" for d, r in zip(bases["description"], ratios)),
-        details=ratios.to_dict(),
-    )
+    return _across_bases(data, params, args, "ratio", "{:.2f}×")
 
 
 @check("run_gpu_hours")
