@@ -30,14 +30,20 @@ def format_quantity(value: float, unit: str) -> str:
     if unit in ("J", "W"):
         return f"{value:,.3g} {unit}" if abs(value) < 1000 else f"{value:,.0f} {unit}"
     if abs(value) >= 1e6:
-        return f"{value / 1e6:,.3g}M {unit}"
+        return f"{value / 1e6:,.4g}M {unit}"
     return f"{value:,.0f} {unit}" if float(value).is_integer() else f"{value:,.3g} {unit}"
 
 
 def format_range(low: float, high: float, unit: str) -> str:
+    """``8.5, 9.5, "percent"`` -> ``"8.50–9.50 %"``: the unit once, after the range."""
     if low == high:
         return format_quantity(low, unit)
-    return f"{format_quantity(low, unit)} – {format_quantity(high, unit)}"
+    a, b = format_quantity(low, unit), format_quantity(high, unit)
+    prefix_a, _, suffix_a = a.partition(" ")
+    prefix_b, _, suffix_b = b.partition(" ")
+    if suffix_a and suffix_a == suffix_b:
+        return f"{prefix_a}–{prefix_b} {suffix_a}"
+    return f"{a}–{b}"
 
 
 def ledger_frame(entries: list[dict]) -> pd.DataFrame:
@@ -60,18 +66,20 @@ def ledger_frame(entries: list[dict]) -> pd.DataFrame:
 
 
 def ledger_html(entries: list[dict]) -> str:
-    """The ledger as an HTML table with a verdict badge and a link to where each claim is derived."""
+    """The ledger as an HTML table: the claim (with who said it and where it is derived), the claimed range,
+    our number with its range, and a verdict badge."""
     frame = ledger_frame(entries)
-    head = "".join(f"<th>{h}</th>" for h in ("Claim", "Claimed", "Our number", "Range we computed", "Verdict", "Derived in"))
+    head = "".join(f"<th>{h}</th>" for h in ("Claim", "Verdict", "Claimed", "Our number (range)"))
     body = []
     for r in frame.itertuples(index=False):
         chapter = CHAPTER_TITLES.get(r.chapter, r.chapter)
+        interval = "" if r.interval == r.computed else f"<br><small>({html.escape(r.interval)})</small>"
         body.append(
             "<tr>"
-            f"<td>“{html.escape(r.quote)}”<br><small>{html.escape(r.said_by)} · <code>{html.escape(r.claim)}</code></small></td>"
-            f"<td>{html.escape(r.claimed)}</td><td>{html.escape(r.computed)}</td><td>{html.escape(r.interval)}</td>"
+            f"<td>“{html.escape(r.quote)}”<br><small>{html.escape(r.said_by)} · <code>{html.escape(r.claim)}</code> · "
+            f"derived in <a href=\"{r.chapter}.html\">{html.escape(chapter)}</a></small></td>"
             f"<td><span class=\"verdict verdict-{r.verdict_key}\">{html.escape(r.verdict)}</span></td>"
-            f"<td><a href=\"{r.chapter}.html\">{html.escape(chapter)}</a></td>"
+            f"<td class=\"num\">{html.escape(r.claimed)}</td><td class=\"num\">{html.escape(r.computed)}{interval}</td>"
             "</tr>"
         )
     return f"<table class=\"ledger\"><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
