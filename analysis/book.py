@@ -268,14 +268,50 @@ def status_page(executed: dict[str, Path], config_extra: dict | None, previous: 
     return template.replace(STATUS_MARKER, f"Built on {stamp}.\n\n{body}")
 
 
-def jupyter_book(source: Path, everything: bool = False) -> None:
-    """Render ``source`` to ``source/_build/html``; warnings are errors; ``everything`` re-renders every page."""
-    exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe), "build", str(source), "--builder", "html", "-W", "-n", "--keep-going", *(["--all"] if everything else [])]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        log = (done.stdout + done.stderr).strip().splitlines()
-        raise BuildError("jupyter-book build failed:\n" + "\n".join(log[-40:]))
+# Extensions the book's Sphinx build loads; imported ahead of time while notebooks run.
+RENDER_MODULES = ("jupyter_book.sphinx", "sphinx.application", "myst_nb", "sphinx_book_theme", "sphinx_exercise",
+                  "sphinxcontrib.bibtex", "sphinx_design", "sphinx_togglebutton", "sphinx_copybutton", "analysis.sphinx_ext")
+
+
+def _preload_renderer() -> None:
+    """Import Jupyter Book, Sphinx and the extensions (about a second) in the render process ahead of time."""
+    import importlib
+
+    for module in RENDER_MODULES:
+        importlib.import_module(module)
+
+
+def _render(source: str, everything: bool) -> tuple[int, str]:
+    """Jupyter Book's own build of ``source`` (what ``jupyter-book build -W -n --keep-going`` runs); the exit code and log."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from jupyter_book.sphinx import build_sphinx
+
+    src = Path(source)
+    log = io.StringIO()
+    with redirect_stdout(log), redirect_stderr(log):
+        result = build_sphinx(
+            src, src / "_build" / "html", use_external_toc=True, noconfig=True, path_config=src / "_config.yml",
+            confoverrides={"external_toc_path": (src / "_toc.yml").as_posix(), "latex_individualpages": False, "nitpicky": True},
+            builder="html", warningiserror=True, keep_going=True, freshenv=everything,
+        )
+    return (result if isinstance(result, int) else 1), log.getvalue()
+
+
+def jupyter_book(source: Path, everything: bool = False, renderer: ProcessPoolExecutor | None = None) -> None:
+    """Render ``source`` to ``source/_build/html``; warnings are errors; ``everything`` re-renders every page.
+
+    It runs in a process of its own (``renderer``, when one was started and
+    preloaded while the notebooks ran), so each build starts from a clean Sphinx.
+    """
+    if renderer is None:
+        with ProcessPoolExecutor(max_workers=1) as fresh:
+            return jupyter_book(source, everything, fresh)
+    code, log = renderer.submit(_render, str(source), everything).result()
+    if code != 0:
+        lines = [line for line in log.strip().splitlines() if line.strip()]
+        raise BuildError("jupyter-book build failed:\n" + "\n".join(lines[-40:]))
 
 
 def replace_dir(new: Path, old: Path) -> None:
@@ -298,12 +334,17 @@ def publish(html: Path, out: Path) -> None:
         shutil.rmtree(fresh, ignore_errors=True)  # only left when copying stopped part-way
 
 
+def executed_path(name: str, key: str) -> Path:
+    """Where the executed copy of notebook ``name`` for cache key ``key`` lives."""
+    return BUILD / "executed" / f"{name}.{key[:16]}.ipynb"
+
+
 def cached_execute(name: str, parameters: dict[str, object]) -> tuple[Path, bool]:
     """Path of the executed notebook for these inputs, and whether it was reused."""
     from analysis import cache
 
     record = cache.key(ROOT / NOTEBOOKS[name], parameters)
-    executed = BUILD / "executed" / f"{name}.{record['key'][:16]}.ipynb"
+    executed = executed_path(name, record["key"])
     if executed.exists():
         return executed, True
     seconds = execute(name, parameters, executed)
@@ -361,40 +402,61 @@ def build(
     out = out or BUILD / "html"
     BUILD.mkdir(exist_ok=True)
     workers = jobs or min(len(NOTEBOOKS), os.cpu_count() or 1)
+    from analysis import cache
+
+    keys = {name: cache.key(ROOT / NOTEBOOKS[name], per_notebook[name])["key"] for name in NOTEBOOKS}
+    to_run = [name for name in NOTEBOOKS if not executed_path(name, keys[name]).exists()]
+    # The renderer's process imports Sphinx and the extensions while the notebooks run.
+    renderer = ProcessPoolExecutor(max_workers=1)
+    try:
+        if to_run:
+            renderer.submit(_preload_renderer)
+            executed = _execute_all(per_notebook, workers)
+        else:
+            executed = {name: executed_path(name, keys[name]) for name in NOTEBOOKS}
+            for name in NOTEBOOKS:
+                print(f"up to date: {NOTEBOOKS[name]}")
+        source = BUILD / "site-src" / edition
+        changed = stage(source, executed, config_extra, student=student)
+        # The configuration, the table of contents and the Sphinx extension shape every page:
+        # a change to any of them re-renders them all (Sphinx alone would keep stale pages).
+        marker = source / "_build" / ".everything-digest"
+        shapers = [ROOT / "analysis" / "sphinx_ext.py", source / "_config.yml", source / "_toc.yml"]
+        digest = hashlib.sha256(b"".join(p.read_bytes() for p in shapers)).hexdigest()
+        extension_changed = not marker.exists() or marker.read_text() != digest
+        stamp = out / ".build-stamp"
+        signature = json.dumps({n: p.name for n, p in sorted(executed.items())} | {"_source": str(source)})
+        if not changed and not extension_changed and stamp.exists() and stamp.read_text() == signature:
+            print(f"nothing changed: {_show(out)} is up to date")
+            return out
+        jupyter_book(source, everything=extension_changed, renderer=renderer)
+    finally:
+        renderer.shutdown(wait=True, cancel_futures=True)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(digest)
+    (source / "_build" / "html" / ".build-stamp").write_text(signature)
+    publish(source / "_build" / "html", out)
+    print(f"built the book: open {_show(out)}/index.html")
+    return out
+
+
+def _execute_all(per_notebook: dict[str, dict], workers: int) -> dict[str, Path]:
+    """Execute (or reuse) every notebook in parallel, longest first; raise one BuildError for all failures."""
     executed: dict[str, Path] = {}
     errors = []
     # Longest first: on few cores the slowest notebook must not start last and run alone.
     order = sorted(NOTEBOOKS, key=expected_seconds, reverse=True)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         submitted = {name: pool.submit(cached_execute, name, per_notebook[name]) for name in order}
-        futures = {name: submitted[name] for name in NOTEBOOKS}  # reported in reading order
-        for name, future in futures.items():
+        for name in NOTEBOOKS:  # reported in reading order
             try:
-                executed[name], reused = future.result()
+                executed[name], reused = submitted[name].result()
                 print(f"{'up to date' if reused else 'executed'}: {NOTEBOOKS[name]}")
             except BuildError as err:
                 errors.append(str(err))
     if errors:
         raise BuildError("\n".join(errors))
-    source = BUILD / "site-src" / edition
-    changed = stage(source, executed, config_extra, student=student)
-    # The configuration, the table of contents and the Sphinx extension shape every page:
-    # a change to any of them re-renders them all (Sphinx alone would keep stale pages).
-    marker = source / "_build" / ".everything-digest"
-    shapers = [ROOT / "analysis" / "sphinx_ext.py", source / "_config.yml", source / "_toc.yml"]
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in shapers)).hexdigest()
-    extension_changed = not marker.exists() or marker.read_text() != digest
-    stamp = out / ".build-stamp"
-    signature = json.dumps({n: p.name for n, p in sorted(executed.items())} | {"_source": str(source)})
-    if not changed and not extension_changed and stamp.exists() and stamp.read_text() == signature:
-        print(f"nothing changed: {_show(out)} is up to date")
-        return out
-    jupyter_book(source, everything=extension_changed)
-    marker.write_text(digest)
-    (source / "_build" / "html" / ".build-stamp").write_text(signature)
-    publish(source / "_build" / "html", out)
-    print(f"built the book: open {_show(out)}/index.html")
-    return out
+    return executed
 
 
 def _show(path: Path) -> Path:

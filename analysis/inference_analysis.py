@@ -18,6 +18,7 @@ scenario) and the Monte Carlo ``median`` with its 90 % interval ``low``–``high
 from __future__ import annotations
 
 import math
+import weakref
 from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable
@@ -63,8 +64,20 @@ class Estimate:
 # ---- inputs ----------------------------------------------------------------------------------
 
 
+_INPUT_RANGES: "weakref.WeakKeyDictionary[Dataset, pd.DataFrame]" = weakref.WeakKeyDictionary()
+
+
 def input_ranges(data: Dataset) -> pd.DataFrame:
-    """The sourced uncertain inputs, one row each: low, central, high, unit and linked parameter."""
+    """The sourced uncertain inputs, one row each: low, central, high, unit and linked parameter.
+
+    Built once per loaded dataset: the Monte Carlo and the exercises' searches ask for it thousands of times.
+    """
+    if data not in _INPUT_RANGES:
+        _INPUT_RANGES[data] = _input_ranges(data)
+    return _INPUT_RANGES[data]
+
+
+def _input_ranges(data: Dataset) -> pd.DataFrame:
     frame = data.inference_inputs
     problems = check_inputs(frame)
     if problems:
