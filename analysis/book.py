@@ -93,6 +93,9 @@ def save_once_engine() -> str:
     return "analysis-save-once"
 
 
+KERNEL_START_ATTEMPTS = 3
+
+
 def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     """Run one notebook with papermill into ``output``; return seconds taken.
 
@@ -108,10 +111,18 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     partial = output.with_name(f".{output.stem}.{uuid.uuid4().hex}.partial.ipynb")
     start = time.perf_counter()
     try:
-        pm.execute_notebook(
-            str(source), str(partial), parameters=parameters, cwd=str(source.parent),
-            kernel_name="python3", progress_bar=False, log_output=False, engine_name=save_once_engine(),
-        )
+        for attempt in range(KERNEL_START_ATTEMPTS):
+            try:
+                pm.execute_notebook(
+                    str(source), str(partial), parameters=parameters, cwd=str(source.parent),
+                    kernel_name="python3", progress_bar=False, log_output=False, engine_name=save_once_engine(),
+                )
+                break
+            except Exception as err:
+                # Kernels started at the same moment by parallel workers can pick the same free TCP
+                # port; that kernel never ran a cell, so starting it again is safe.
+                if "Address already in use" not in str(err) or attempt == KERNEL_START_ATTEMPTS - 1:
+                    raise
         hide_injected_parameters(partial)
         os.replace(partial, output)
     except Exception as err:
@@ -401,7 +412,8 @@ def build(
     data.load()  # a broken data file stops the build before any kernel starts
     out = out or BUILD / "html"
     BUILD.mkdir(exist_ok=True)
-    workers = jobs or min(len(NOTEBOOKS), os.cpu_count() or 1)
+    # Twice the cores: a kernel spends part of its start waiting, which another can fill.
+    workers = jobs or min(len(NOTEBOOKS), 2 * (os.cpu_count() or 1))
     from analysis import cache
 
     keys = {name: cache.key(ROOT / NOTEBOOKS[name], per_notebook[name])["key"] for name in NOTEBOOKS}
