@@ -9,7 +9,7 @@ SCENARIO ?=
 EDITION ?= default
 JOBS ?= 0
 
-.PHONY: book test publish venv lock vendor clean
+.PHONY: book test publish bench venv lock vendor clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(STAMP)
 ## Package the built site as one archive for any static host: _build/site.tar.gz.
 publish: book
 	$(PY) -m analysis publish
+
+## Time the pipeline against plain Jupyter Book and papermill (about 4 minutes on 2 cores); see benchmarks/README.md.
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
 
 ## Re-pin every dependency after editing pyproject.toml.
 lock:
