@@ -336,7 +336,7 @@ def whatif_training(gpu_hours: float, run_tokens: float, reference_flop: float, 
     prices = pd.DataFrame({"price_usd_per_gpu_hour": [0.5 * i for i in range(1, 21)]})
     cost_line = alt.Chart(prices).transform_calculate(cost_musd=f"({TRAINING_COST_EXPR}) / 1e6").mark_line(color=OKABE_ITO[0]).encode(
         x=alt.X("price_usd_per_gpu_hour:Q", title="Rental price (USD per GPU-hour)"),
-        y=alt.Y("cost_musd:Q", title="DeepSeek-V3 training cost (million USD)"),
+        y=alt.Y("cost_musd:Q", title="Training cost (million USD)"),
         tooltip=[alt.Tooltip("price_usd_per_gpu_hour:Q", title="USD/GPU-hour"), alt.Tooltip("cost_musd:Q", title="Million USD", format=",.2f")],
     )
     cost_band_mark = alt.Chart(pd.DataFrame({"low": [cost_band[0] / 1e6], "high": [cost_band[1] / 1e6]})).mark_rect(color=CLAIM_BAND, opacity=0.45).encode(y="low:Q", y2="high:Q")
@@ -348,8 +348,8 @@ def whatif_training(gpu_hours: float, run_tokens: float, reference_flop: float, 
                      ).properties(width=(WIDTH - 120) // 2, height=260, title="Cost of the final run")
     sizes = pd.DataFrame({"active_params": [b * 1e9 for b in range(5, 151, 5)]})
     share_line = alt.Chart(sizes).transform_calculate(share=COMPUTE_SHARE_EXPR, active_b="datum.active_params / 1e9").mark_line(color=OKABE_ITO[0]).encode(
-        x=alt.X("active_b:Q", title="DeepSeek-V3 active parameters (billions)"),
-        y=alt.Y("share:Q", title="Share of Llama 3.1 405B's compute (%, 6·N·D)"),
+        x=alt.X("active_b:Q", title="Active parameters (billions)"),
+        y=alt.Y("share:Q", title="Share of Llama 3.1 405B (%, 6·N·D)"),
         tooltip=[alt.Tooltip("active_b:Q", title="Active parameters (B)"), alt.Tooltip("share:Q", title="Share (%)", format=".2f")],
     )
     share_band_mark = alt.Chart(pd.DataFrame({"low": [share_band[0]], "high": [share_band[1]]})).mark_rect(color=CLAIM_BAND, opacity=0.45).encode(y="low:Q", y2="high:Q")
@@ -359,7 +359,7 @@ def whatif_training(gpu_hours: float, run_tokens: float, reference_flop: float, 
     share = alt.layer(share_band_mark, share_line, share_point.mark_point(filled=True, size=120, color=OKABE_ITO[5]),
                       share_point.mark_text(align="left", dx=10, fontWeight="bold", color=OKABE_ITO[5]).encode(text="label:N")
                       ).properties(width=(WIDTH - 120) // 2, height=260, title="Compute share")
-    return alt.hconcat(cost, share).add_params(price_param, params_param, *constants).properties(
+    return alt.hconcat(cost, share, spacing=60).add_params(price_param, params_param, *constants).properties(
         description="Interactive charts: DeepSeek-V3's training cost against the rental price per GPU-hour, and its compute as a share of "
                     "Llama 3.1 405B's against its active-parameter count, each with the claim's band and a slider.",
     )
