@@ -514,6 +514,7 @@ def chapter_numbers(data: Dataset, params: dict) -> dict[str, float]:
     numbers["epoch_scenario_j"] = epoch_energy.central
     numbers["epoch_scenario_wh"] = epoch_energy.central / J_PER_WH
     sens = sensitivity(data, params)
+    numbers["lowest_single_input_j"] = float(sens[["energy_at_low_j", "energy_at_high_j"]].min(axis=1).min())
     numbers["top_swing_low_j"] = float(sens.iloc[0][["energy_at_low_j", "energy_at_high_j"]].min())
     numbers["top_swing_high_j"] = float(sens.iloc[0][["energy_at_low_j", "energy_at_high_j"]].max())
     return {k: float(v) for k, v in numbers.items()}
