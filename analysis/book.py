@@ -345,6 +345,31 @@ def publish(html: Path, out: Path) -> None:
         shutil.rmtree(fresh, ignore_errors=True)  # only left when copying stopped part-way
 
 
+KEEP_EXECUTED = 20  # executed copies kept per notebook (the most recently used)
+KEEP_SECONDS = 3600  # and never one used in the last hour, which another build may be reading
+
+
+def prune_executed(keep: int = KEEP_EXECUTED, min_age_s: float = KEEP_SECONDS) -> list[Path]:
+    """Delete all but the ``keep`` most recently used executed copies of each notebook; return what went.
+
+    Copies used within ``min_age_s`` seconds stay whatever their rank. The cache
+    only saves time, so dropping old entries never loses a result: a build that
+    needs one again re-executes it.
+    """
+    removed = []
+    folder = BUILD / "executed"
+    now = time.time()
+    for name in NOTEBOOKS:
+        copies = sorted(folder.glob(f"{name}.*.ipynb"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in copies[keep:]:
+            if now - old.stat().st_mtime < min_age_s:
+                continue
+            old.unlink(missing_ok=True)
+            old.with_suffix(".json").unlink(missing_ok=True)
+            removed.append(old)
+    return removed
+
+
 def executed_path(name: str, key: str) -> Path:
     """Where the executed copy of notebook ``name`` for cache key ``key`` lives."""
     return BUILD / "executed" / f"{name}.{key[:16]}.ipynb"
@@ -357,6 +382,7 @@ def cached_execute(name: str, parameters: dict[str, object]) -> tuple[Path, bool
     record = cache.key(ROOT / NOTEBOOKS[name], parameters)
     executed = executed_path(name, record["key"])
     if executed.exists():
+        executed.touch()  # most recently used: kept by prune_executed
         return executed, True
     seconds = execute(name, parameters, executed)
     from datetime import datetime, timezone
@@ -427,6 +453,7 @@ def build(
         else:
             executed = {name: executed_path(name, keys[name]) for name in NOTEBOOKS}
             for name in NOTEBOOKS:
+                executed[name].touch()  # most recently used: kept by prune_executed
                 print(f"up to date: {NOTEBOOKS[name]}")
         source = BUILD / "site-src" / edition
         changed = stage(source, executed, config_extra, student=student)
@@ -444,6 +471,7 @@ def build(
         jupyter_book(source, everything=extension_changed, renderer=renderer)
     finally:
         renderer.shutdown(wait=True, cancel_futures=True)
+    prune_executed()
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(digest)
     (source / "_build" / "html" / ".build-stamp").write_text(signature)

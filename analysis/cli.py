@@ -151,7 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         out = runs.RUNS / runs.run_name(name, {"scenario": Path(args.scenario).stem, **overrides})
     else:
         out = None
-    out = runs.run(name, values, out)
+    out = runs.run(name, values, out, scenario=args.scenario)
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     if results["claims"]:
         print(format_table(results["claims"]))

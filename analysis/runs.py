@@ -100,8 +100,11 @@ def standalone_html(executed: Path, exporter=None) -> str:
     return body.replace("</head>", f"<script>{bundle}</script>\n</head>", 1)
 
 
-def run(notebook: str, overrides: dict[str, object], out: Path | None = None) -> Path:
-    """Validate, execute (or reuse an identical earlier execution), and write the run's folder."""
+def run(notebook: str, overrides: dict[str, object], out: Path | None = None, scenario: str | None = None) -> Path:
+    """Validate, execute (or reuse an identical earlier execution), and write the run's folder.
+
+    ``scenario`` (the scenario file's path, when one set the values) is recorded in results.json.
+    """
     from analysis import claims, data
 
     name = resolve_notebook(notebook)
@@ -129,6 +132,7 @@ def run(notebook: str, overrides: dict[str, object], out: Path | None = None) ->
             "notebook": book.NOTEBOOKS[name],
             "parameters": values,
             "overrides": overrides,
+            "scenario": scenario,
             "package_version": __version__,
             "data_hashes": cache.data_hashes(),
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

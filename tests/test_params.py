@@ -47,3 +47,28 @@ def test_notebook_parameters_cell_matches_the_declarations(name):
     assert len(cells) == 1, "exactly one parameters cell"
     source = "".join(cells[0]["source"])
     assert source == P.parameters_cell(name), f"regenerate with: python -m analysis params --write-cells"
+
+
+def test_prune_keeps_the_most_recently_used_copies(tmp_path, monkeypatch):
+    import os
+
+    from analysis import book
+
+    monkeypatch.setattr(book, "BUILD", tmp_path)
+    folder = tmp_path / "executed"
+    folder.mkdir()
+    for i in range(5):
+        nb = folder / f"training_compute.{i:016x}.ipynb"
+        nb.write_text("{}")
+        nb.with_suffix(".json").write_text("{}")
+        os.utime(nb, (1000 + i, 1000 + i))
+    (folder / "index.0000000000000000.ipynb").write_text("{}")
+    recent = folder / f"training_compute.{9:016x}.ipynb"
+    recent.write_text("{}")
+    os.utime(recent, (999, 999))
+    recent.touch()  # used just now: kept whatever its rank
+    removed = book.prune_executed(keep=2)
+    left = sorted(p.name for p in folder.glob("training_compute.*.ipynb"))
+    assert left == [f"training_compute.{i:016x}.ipynb" for i in (4, 9)]
+    assert len(removed) == 4 and not (folder / f"training_compute.{0:016x}.json").exists()
+    assert (folder / "index.0000000000000000.ipynb").exists()
