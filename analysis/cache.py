@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +63,7 @@ def modules_used(notebook: Path) -> list[Path]:
         if path is None or name in seen:
             continue
         seen[name] = path
-        pending |= _imports(ast.parse(path.read_text(encoding="utf-8")))
+        pending |= _module_imports(_stamp(path))
         if path.name != "__init__.py":
             pending.add("analysis")  # importing a submodule runs the package's __init__
     return sorted(set(seen.values()))
@@ -74,8 +75,25 @@ def data_files(suffixes: tuple[str, ...] | None = None) -> list[Path]:
     return sorted(p for p in DATA.rglob("*") if p.is_file() and p.suffix in wanted)
 
 
+def _stamp(path: Path) -> tuple[str, int, int]:
+    """A file's identity for the memos below: path, modification time and size (any edit changes it)."""
+    st = path.stat()
+    return str(path), st.st_mtime_ns, st.st_size
+
+
+@lru_cache(maxsize=512)
+def _module_imports(stamp: tuple[str, int, int]) -> frozenset[str]:
+    return frozenset(_imports(ast.parse(Path(stamp[0]).read_text(encoding="utf-8"))))
+
+
+@lru_cache(maxsize=2048)
+def _digest(stamp: tuple[str, int, int]) -> str:
+    return hashlib.sha256(Path(stamp[0]).read_bytes()).hexdigest()
+
+
 def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a file, remembered while the file is unchanged (a build keys several notebooks on the same files)."""
+    return _digest(_stamp(path))
 
 
 def dependencies(notebook: Path) -> list[Path]:
