@@ -113,8 +113,11 @@ def training_runs(table: pd.DataFrame) -> alt.LayerChart:
     frame = frame[frame["flop_best"].notna()].copy()
     frame["low"] = frame["flop_reported_low"].fillna(frame["flop_best"])
     frame["high"] = frame["flop_reported_high"].fillna(frame["flop_best"])
-    frame["status"] = frame["kind"].map({"reported": "developer-reported run", "estimate": "third-party estimate"})
-    frame["basis"] = frame["flop_reported"].notna().map({True: "reported or estimated FLOP", False: "6 × active parameters × tokens"})
+    frame["status"] = frame["flop_status"].map({
+        "reported": "reported by the developer", "estimate": "outside estimate", "derived": "derived from reported figures",
+        "computed": "6 × active parameters × tokens",
+    })
+    frame["basis"] = frame["status"]
     order = frame.sort_values("flop_best", ascending=False)["model"].tolist()
     y = alt.Y("model:N", title=None, sort=order)
     x_scale = alt.Scale(type="log", domain=[3e23, 6e25])

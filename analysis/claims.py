@@ -50,11 +50,14 @@ def check(name: str):
     return register
 
 
-def judge(claimed_low: float, claimed_high: float, computed_low: float, computed_high: float) -> str:
-    """Compare the claim's range with the computed interval.
+def judge(claimed_low: float, claimed_high: float, computed_low: float, computed_high: float,
+          computed_value: float | None = None) -> str:
+    """Compare the claim's range with the computed interval (and, when given, the central value).
 
-    ``holds`` when they overlap; ``too_low`` when the whole claim lies below the
-    computed interval (the claim understates); ``too_high`` when above it.
+    ``too_low`` when the whole claim lies below the computed interval (the
+    claim understates); ``too_high`` when above it; ``holds`` when they overlap
+    and the central value lies inside the claim; ``mixed`` when they overlap
+    but the central value lies outside it (the claim is possible, not likely).
     """
     if any(math.isnan(x) for x in (computed_low, computed_high)):
         return "unverifiable"
@@ -62,6 +65,8 @@ def judge(claimed_low: float, claimed_high: float, computed_low: float, computed
         return "too_low"
     if claimed_low > computed_high:
         return "too_high"
+    if computed_value is not None and not math.isnan(computed_value) and not claimed_low <= computed_value <= claimed_high:
+        return "mixed"
     return "holds"
 
 
@@ -92,7 +97,7 @@ def evaluate(data: Dataset, claim_id: str, params: dict) -> dict:
     if name not in CHECKS:
         raise KeyError(f"data/claims.csv: claim {claim_id}: unknown check {name!r}; known checks: {', '.join(sorted(CHECKS))}")
     computed = CHECKS[name](data, params, parse_args(row["check_args"]))
-    verdict = computed.verdict or judge(row["claimed_low"], row["claimed_high"], computed.low, computed.high)
+    verdict = computed.verdict or judge(row["claimed_low"], row["claimed_high"], computed.low, computed.high, computed.value)
     return {
         "id": claim_id,
         "chapter": row["chapter"],

@@ -61,6 +61,7 @@ def ledger_frame(entries: list[dict]) -> pd.DataFrame:
             "verdict": VERDICT_TEXT[e["verdict"]],
             "verdict_key": e["verdict"],
             "chapter": e["chapter"],
+            "reading": e.get("reading", ""),
         })
     return pd.DataFrame(rows)
 
@@ -79,7 +80,8 @@ def ledger_html(entries: list[dict]) -> str:
             f"<td>“{html.escape(r.quote)}”<br><small>{html.escape(r.said_by)} · <code>{html.escape(r.claim)}</code> · "
             f"derived in <a href=\"{r.chapter}.html\">{html.escape(chapter)}</a></small></td>"
             f"<td><span class=\"verdict verdict-{r.verdict_key}\">{html.escape(r.verdict)}</span></td>"
-            f"<td class=\"num\">{html.escape(r.claimed)}</td><td class=\"num\">{html.escape(r.computed)}{interval}</td>"
+            f"<td class=\"num\">{html.escape(r.claimed)}<br><small>{html.escape(r.reading)}</small></td>"
+            f"<td class=\"num\">{html.escape(r.computed)}{interval}</td>"
             "</tr>"
         )
     return f"<table class=\"ledger\"><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"

@@ -374,7 +374,7 @@ def _network_energy(data: Dataset, params: dict, args: dict) -> Computed:
     )
     verdict = None
     if "claimed_low" in args and "claimed_high" in args:
-        each = {p: judge(float(args["claimed_low"]), float(args["claimed_high"]), e.low, e.high) for p, e in estimates.items()}
+        each = {p: judge(float(args["claimed_low"]), float(args["claimed_high"]), e.low, e.high, e.central) for p, e in estimates.items()}
         distinct = set(each.values())
         verdict = distinct.pop() if len(distinct) == 1 else "mixed"
         basis += "; verdict per payload: " + ", ".join(f"{p.replace('_', ' ')} {v}" for p, v in each.items())

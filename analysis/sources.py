@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import html
 from functools import lru_cache
 from pathlib import Path
@@ -13,14 +14,18 @@ REFERENCES_PAGE = "references.html"  # the References page, beside the chapters 
 @lru_cache(maxsize=4)
 def labels(bib: Path = BIB) -> dict[str, str]:
     """Citation key -> "First author [et al.] Year", as the text cites them."""
+    import latexcodec  # noqa: F401 - registers the "ulatex" codec that turns H\"olzle into Hölzle
     from pybtex.database import parse_file
 
     out = {}
     for key, entry in parse_file(str(bib)).entries.items():
         people = entry.persons.get("author", [])
-        names = [" ".join(p.last_names) or " ".join(p.first_names) for p in people]
-        names = [n.replace("{", "").replace("}", "") for n in names]
-        who = names[0] + (" et al." if len(names) > 2 else f" and {names[1]}" if len(names) == 2 else "") if names else key
+        others = any(" ".join(p.last_names) == "others" for p in people)
+        people = [p for p in people if " ".join(p.last_names) != "others"]
+        names = [" ".join(p.prelast_names + p.last_names) or " ".join(p.first_names) for p in people]
+        names = [codecs.decode(n, "ulatex").replace("{", "").replace("}", "") for n in names]
+        many = len(names) > 2 or (others and names)
+        who = names[0] + (" et al." if many else f" and {names[1]}" if len(names) == 2 else "") if names else key
         out[key] = f"{who} {entry.fields.get('year', '')}".strip()
     return out
 
@@ -38,7 +43,8 @@ def linkify(text: str) -> str:
     import re
 
     known = labels()
-    parts = re.split(r"([A-Za-z][\w.-]*\d{4}[\w-]*)", str(text))
+    pattern = "|".join(re.escape(k) for k in sorted(known, key=len, reverse=True))
+    parts = re.split(rf"(?<![\w.-])({pattern})(?![\w-])", str(text))
     return "".join(link(p) if p in known else html.escape(p) for p in parts)
 
 

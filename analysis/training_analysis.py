@@ -48,6 +48,10 @@ def run_table(data: Dataset, params: dict) -> pd.DataFrame:
     out["flop_per_token_basis"] = tr.per_token_training_flop(runs["flop_per_token"], runs["training_tokens"])
     # The chapter's best single figure: reported where published, else 6·N·D.
     out["flop_best"] = out["flop_reported"].fillna(out["flop_6nd"])
+    # Where that figure comes from: the provenance of the training_flop value, or our own 6·N·D.
+    prov = data.provenance[(data.provenance["table"] == "training_runs") & (data.provenance["column"] == "training_flop")]
+    kinds = dict(zip(prov["row"], prov["kind"]))
+    out["flop_status"] = [kinds.get(run_id, "computed") if not pd.isna(v) else "computed" for run_id, v in zip(runs.index, runs["training_flop"])]
     out["flop_capacity_bf16"] = tr.gpu_hours_to_flop_capacity(out["gpu_hours"], peak)
     out["utilization_bf16"] = tr.implied_utilization(out["flop_best"], out["gpu_hours"], peak)
     out["achieved_flop_per_s_per_gpu"] = tr.achieved_flop_per_s_per_gpu(out["flop_best"], out["gpu_hours"])
@@ -271,6 +275,9 @@ def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", refer
         "ref_emissions_vs_reported_pct": 100 * b["emissions_tco2eq"] / b["emissions_reported_tco2eq"],
         "ref_implied_grid_g_per_kwh": tr.implied_grid_intensity_g_per_kwh(b["emissions_reported_tco2eq"], energy_ref_at_meta),
         "grid_intensity_g_per_kwh": params["grid_intensity_g_per_kwh"],
+        "china_grid_g_per_kwh": data.grid_intensity.set_index("region").loc["china", "g_co2_per_kwh"],
+        "china_grid_year": data.grid_intensity.set_index("region").loc["china", "year"],
+        "run_emissions_china_t": tr.emissions_tco2eq(a["energy_kwh"], data.grid_intensity.set_index("region").loc["china", "g_co2_per_kwh"]),
         "pue": params["pue"],
         "power_fraction": params["power_fraction"],
         "base_win_pct": 100 * (wins["base"]["winner"] == run).mean(),

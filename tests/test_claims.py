@@ -67,7 +67,14 @@ def test_pre_training_alone_makes_the_gpu_hour_claim_overstate(dataset):
 
 @pytest.mark.parametrize(
     "claimed, computed, verdict",
-    [((8.5, 9.5), (8.6, 9.7), "holds"), ((5, 6), (8, 9), "too_low"), ((10, 12), (8, 9), "too_high"), ((1, 2), (float("nan"),) * 2, "unverifiable")],
+    [
+        ((8.5, 9.5), (8.6, 9.7, 9.04), "holds"),
+        ((5, 6), (8, 9, 8.5), "too_low"),
+        ((10, 12), (8, 9, 8.5), "too_high"),
+        ((50, 400), (240, 797, 450), "mixed"),  # the ranges overlap but the central value lies outside the claim
+        ((8.5, 9.5), (8.6, 9.7), "holds"),  # without a central value, overlap alone decides
+        ((1, 2), (float("nan"),) * 2, "unverifiable"),
+    ],
 )
 def test_judge(claimed, computed, verdict):
     assert judge(*claimed, *computed) == verdict

@@ -155,7 +155,8 @@ def test_default_verdicts(ledger):
         "inference.network_energy": "mixed",
         "inference.llm_vs_search": "holds",
         "inference.client_energy.phone": "unverifiable",
-        "inference.client_energy.local_gpu": "holds",
+        # 450 W lies above the claimed 50-400 W although the interval reaches into it: possible, not likely
+        "inference.client_energy.local_gpu": "mixed",
     }
 
 
