@@ -100,6 +100,8 @@ def input_range(data: Dataset, params: dict, name: str) -> mc.Range:
     if not parameter:
         return mc.Range(low, central, high)
     value = float(params[parameter])
+    if name in params.get("pinned_inputs", ()):  # a scenario fixed this input: no uncertainty left in it
+        return mc.Range(value, value, value)
     p = PARAMETERS[parameter]
     low, high = low * value / central, high * value / central
     floor = p.minimum if p.minimum is not None else -math.inf

@@ -32,11 +32,13 @@ class Parameter:
     exclusive_minimum: bool = False
     maximum: float | None = None
     choices: tuple[str, ...] | None = None
+    allow_empty: bool = False  # for list parameters: whether an empty list is allowed
 
     def allowed(self) -> str:
         """The allowed values, in words, for error messages and help."""
         if self.type is list:
-            return f"a comma-separated, non-empty subset of: {', '.join(self.choices or ())}"
+            which = "subset (possibly empty)" if self.allow_empty else "non-empty subset"
+            return f"a comma-separated, {which} of: {', '.join(self.choices or ())}"
         if self.choices:
             return f"one of: {', '.join(self.choices)}"
         parts = []
@@ -222,6 +224,17 @@ PARAMETERS: dict[str, Parameter] = {
             type=int, minimum=1, maximum=10_000_000,
         ),
         Parameter(
+            "pinned_inputs", [], "",
+            "Inputs whose range collapses to their central value in the Monte Carlo, for a scenario that fixes them "
+            "(e.g. a host overhead already included in a whole-server power figure).",
+            "No input is pinned: every range is as sourced", ("inference_vs_search",),
+            type=list, allow_empty=True,
+            choices=("batch_size", "bytes_per_response", "bytes_per_search_page", "chars_per_token", "frontier_active_params",
+                     "host_overhead_factor", "laptop_power_w", "local_gpu_power_w", "local_gpu_tokens_per_s", "output_tokens",
+                     "phone_power_w", "power_fraction_serving", "power_per_accelerator_w", "serving_pue", "utilization",
+                     "weight_bytes_per_param"),
+        ),
+        Parameter(
             "seed", 2025, "",
             "Seed of the Monte Carlo random numbers; the same seed gives the same numbers.",
             "Any fixed number", ("inference_vs_search",),
@@ -251,7 +264,9 @@ def _check(p: Parameter, value: object) -> str | None:
     where = f"parameter {p.name}"
     if p.type is list:
         items = value.split(",") if isinstance(value, str) else value
-        if not isinstance(items, (list, tuple)) or not items or not all(isinstance(i, str) for i in items):
+        if isinstance(items, str) and not items.strip():
+            items = []
+        if not isinstance(items, (list, tuple)) or (not items and not p.allow_empty) or not all(isinstance(i, str) for i in items):
             return f"{where}: {value!r} is not allowed; allowed: {p.allowed()}"
         bad = [i for i in items if i.strip() not in (p.choices or ())]
         if bad:
@@ -338,7 +353,7 @@ def table(values: dict[str, object], notebook: str):
     rows = []
     for name, p in for_notebook(notebook).items():
         value = values.get(name, p.default)
-        shown = ", ".join(value) if isinstance(value, list) else f"{value:g}" if isinstance(value, float) else str(value)
+        shown = (", ".join(value) or "none") if isinstance(value, list) else f"{value:g}" if isinstance(value, float) else str(value)
         rows.append({
             "parameter": name,
             "value": shown + ("" if value == p.default else " (changed)"),

@@ -261,3 +261,18 @@ def test_scenario_reads_yaml_exponents_without_a_dot(tmp_path):
     # YAML 1.1 reads 100e9 as text; the loader parses it as the command line would.
     path = _write(tmp_path, GOOD + "parameters:\n  frontier_active_params: 100e9\n")
     assert load_scenario(path)["parameters"]["frontier_active_params"] == 100e9
+
+
+def test_pinned_inputs_collapse_their_ranges(dataset):
+    from analysis import inference_analysis as ia, params
+
+    base = params.validate({})
+    pinned = params.validate({"pinned_inputs": ["host_overhead_factor", "serving_pue"]})
+    free = ia.input_range(dataset, base, "host_overhead_factor")
+    fixed = ia.input_range(dataset, pinned, "host_overhead_factor")
+    assert free.low < free.central < free.high
+    assert fixed.low == fixed.central == fixed.high == base["host_overhead_factor"]
+    # fewer uncertain inputs never widen the interval
+    wide, narrow = ia.request_energy(dataset, base, "frontier"), ia.request_energy(dataset, pinned, "frontier")
+    assert narrow.central == pytest.approx(wide.central)
+    assert narrow.high - narrow.low < wide.high - wide.low
