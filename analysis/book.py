@@ -509,9 +509,7 @@ def edition_banner(values: dict[str, object], scenario: dict | None) -> str:
     for name, value in values.items():
         p = P.PARAMETERS[name]
         if value != p.default:
-            shown = ", ".join(value) if isinstance(value, list) else f"{value:g}" if isinstance(value, float) else str(value)
-            default = ", ".join(p.default) if isinstance(p.default, list) else f"{p.default:g}" if isinstance(p.default, float) else str(p.default)
-            changed.append(f"<code>{name}</code> = {shown} (default {default})")
+            changed.append(f"<code>{name}</code> = {p.show(value)} (default {p.show(p.default)})")
     title = f"Scenario edition: <b>{scenario['title']}</b>." if scenario else "Edition with changed parameters."
     what = "Parameters changed from the defaults: " + "; ".join(changed) + "." if changed else "No parameter differs from the defaults."
     return f"{title} {what}"

@@ -72,23 +72,16 @@ def _scenario_values(path: str | None) -> dict[str, object]:
     return dict(scenario["parameters"]) if scenario else {}
 
 
-def _format_number(value: float, unit: str) -> str:
-    if value != value:  # NaN
-        return "n/a"
-    if unit in ("percent", "ratio", "days"):
-        return f"{value:,.2f}"
-    if abs(value) >= 1e5:
-        return f"{value:,.4g}" if abs(value) < 1e9 else f"{value:.3g}"
-    return f"{value:,.4g}"
-
-
 def format_table(entries: list[dict]) -> str:
+    """The ledger for people: the same number formats as the book's front page."""
+    from analysis.formatting import format_quantity, format_range
+
     lines = []
     for e in entries:
-        c, k = e["computed"], e["claimed"]
+        c, k, unit = e["computed"], e["claimed"], e["unit"]
         lines.append(
-            f"{e['id']:<34} {e['verdict'].upper():<12} claimed {_format_number(k['low'], e['unit'])}–{_format_number(k['high'], e['unit'])} {e['unit']}; "
-            f"computed {_format_number(c['value'], e['unit'])} ({_format_number(c['low'], e['unit'])}–{_format_number(c['high'], e['unit'])})"
+            f"{e['id']:<34} {e['verdict'].upper():<12} claimed {format_range(k['low'], k['high'], unit)}; "
+            f"computed {format_quantity(c['value'], unit)} ({format_range(c['low'], c['high'], unit)})"
         )
         lines.append(f"{'':<34} “{e['quote']}” ({e['source']['said_by']})")
         lines.append(f"{'':<34} basis: {e['basis']}")

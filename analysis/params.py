@@ -34,6 +34,12 @@ class Parameter:
     choices: tuple[str, ...] | None = None
     allow_empty: bool = False  # for list parameters: whether an empty list is allowed
 
+    def show(self, value: object) -> str:
+        """A value of this parameter as people read it: ``2``, ``1.1``, ``pre_training, post_training``, ``none``."""
+        if isinstance(value, list):
+            return ", ".join(value) or "none"
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
     def allowed(self) -> str:
         """The allowed values, in words, for error messages and help."""
         if self.type is list:
@@ -353,7 +359,7 @@ def table(values: dict[str, object], notebook: str):
     rows = []
     for name, p in for_notebook(notebook).items():
         value = values.get(name, p.default)
-        shown = (", ".join(value) or "none") if isinstance(value, list) else f"{value:g}" if isinstance(value, float) else str(value)
+        shown = p.show(value)
         rows.append({
             "parameter": name,
             "value": shown + ("" if value == p.default else " (changed)"),
@@ -369,7 +375,7 @@ def reference_table(notebook: str | None = None):
 
     rows = []
     for p in (PARAMETERS if notebook is None else for_notebook(notebook)).values():
-        default = ", ".join(p.default) if isinstance(p.default, list) else f"{p.default:g}" if isinstance(p.default, float) else str(p.default)
+        default = p.show(p.default)
         rows.append({
             "parameter": p.name, "default": default, "unit": p.unit, "allowed": p.allowed(),
             "what it sets": p.description, "default comes from": p.source, "used by": ", ".join(p.notebooks),
