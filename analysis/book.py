@@ -211,11 +211,10 @@ def _deep_update(base: dict, extra: dict) -> dict:
     return base
 
 
-def stage(target: Path, executed: dict[str, Path], config_extra: dict | None = None, student: bool = False) -> bool:
-    """Bring the staging folder ``target`` up to date; return whether anything changed.
+def _sources(target: Path, config_extra: dict | None) -> dict[Path, bytes]:
+    """The staged files that do not depend on execution: configuration, table of contents, pages, data.
 
-    The folder persists between builds, so Sphinx's incremental build re-renders
-    only pages whose sources changed.
+    Not the notebooks, and not the Build status page (a template filled in by :func:`stage`).
     """
     import yaml
 
@@ -224,13 +223,35 @@ def stage(target: Path, executed: dict[str, Path], config_extra: dict | None = N
         src = ROOT / rel
         files = [src] if src.is_file() else [p for p in src.rglob("*") if p.is_file()]
         for f in files:
-            if f.suffix == ".ipynb" or ".ipynb_checkpoints" in f.parts or "__pycache__" in f.parts:
+            if f.suffix == ".ipynb" or ".ipynb_checkpoints" in f.parts or "__pycache__" in f.parts or f == ROOT / STATUS_PAGE:
                 continue
             wanted[target / f.relative_to(ROOT)] = f.read_bytes()
     if config_extra:
         config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
         _deep_update(config, config_extra)
         wanted[target / "_config.yml"] = yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode()
+    return wanted
+
+
+def stage_sources(target: Path, config_extra: dict | None = None) -> bool:
+    """Bring the staged sources that do not depend on execution up to date; return whether any changed.
+
+    Done before the notebooks run, so the renderer can load the configuration
+    and extensions meanwhile. Nothing is deleted here; :func:`stage` does that.
+    """
+    changed = False
+    for dst, content in _sources(target, config_extra).items():
+        changed |= _sync_file(content, dst)
+    return changed
+
+
+def stage(target: Path, executed: dict[str, Path], config_extra: dict | None = None, student: bool = False) -> bool:
+    """Bring the staging folder ``target`` up to date; return whether anything changed.
+
+    The folder persists between builds, so Sphinx's incremental build re-renders
+    only pages whose sources changed.
+    """
+    wanted = _sources(target, config_extra)
     for name, path in executed.items():
         wanted[target / NOTEBOOKS[name]] = strip_solutions(path.read_bytes()) if student else path.read_bytes()
     status = target / STATUS_PAGE
@@ -279,42 +300,100 @@ def status_page(executed: dict[str, Path], config_extra: dict | None, previous: 
     return template.replace(STATUS_MARKER, f"Built on {stamp}.\n\n{body}")
 
 
-# Extensions the book's Sphinx build loads; imported ahead of time while notebooks run.
-RENDER_MODULES = ("jupyter_book.sphinx", "sphinx.application", "myst_nb", "sphinx_book_theme", "sphinx_exercise",
-                  "sphinxcontrib.bibtex", "sphinx_design", "sphinx_togglebutton", "sphinx_copybutton", "analysis.sphinx_ext")
+# Modules the book's Sphinx build imports, loaded by the render process ahead of time.
+RENDER_MODULES = ("jupyter_book.config", "sphinx.application", "myst_nb.sphinx_ext", "sphinx_book_theme", "sphinx_exercise",
+                  "sphinxcontrib.bibtex", "sphinx_design", "sphinx_togglebutton", "sphinx_copybutton", "sphinx_external_toc",
+                  "sphinx_jupyterbook_latex", "sphinx_multitoc_numbering", "analysis.sphinx_ext")
 
 
-def _preload_renderer() -> None:
-    """Import Jupyter Book, Sphinx and the extensions (about a second) in the render process ahead of time."""
+def _import_renderer() -> None:
+    """Import Jupyter Book, Sphinx and the extensions in the render process (about half a second)."""
     import importlib
 
     for module in RENDER_MODULES:
         importlib.import_module(module)
 
 
-def _render(source: str, everything: bool) -> tuple[int, str]:
-    """Jupyter Book's own build of ``source`` (what ``jupyter-book build -W -n --keep-going`` runs); the exit code and log."""
+# The render process keeps the Sphinx application it opened ahead of the build here.
+# Sphinx and its extensions keep state in modules, so a process opens one application, once.
+_OPENED: dict = {}
+
+
+def _open_sphinx(source: str, everything: bool) -> None:
+    """Create the Sphinx application for ``source`` as ``jupyter-book build -W -n --keep-going`` does.
+
+    Runs in the render process while the notebooks execute: importing Sphinx
+    and the extensions, reading the configuration, setting up the extensions
+    and loading the saved environment take about half a second, which is then
+    no longer spent after the notebooks finish. It follows Jupyter Book's own
+    ``jupyter_book.sphinx.build_sphinx`` (1.0.4), split in two at ``app.build``;
+    a test checks that the pages are byte for byte those of ``jupyter-book build``.
+    """
     import io
-    from contextlib import redirect_stderr, redirect_stdout
+    import traceback
+    from contextlib import ExitStack, redirect_stderr, redirect_stdout
 
-    from jupyter_book.sphinx import build_sphinx
+    if _OPENED:
+        raise RuntimeError("this render process has opened Sphinx already; each build renders in a fresh process")
+    log, stack = io.StringIO(), ExitStack()
+    stack.enter_context(redirect_stdout(log))
+    stack.enter_context(redirect_stderr(log))
+    _OPENED.update(key=(source, everything), log=log, stack=stack, app=None, closed=False)
+    try:
+        import yaml
+        from jupyter_book.config import get_final_config
+        from sphinx.application import Sphinx
+        from sphinx.util.docutils import docutils_namespace, patch_docutils
 
-    src = Path(source)
-    log = io.StringIO()
-    with redirect_stdout(log), redirect_stderr(log):
-        result = build_sphinx(
-            src, src / "_build" / "html", use_external_toc=True, noconfig=True, path_config=src / "_config.yml",
-            confoverrides={"external_toc_path": (src / "_toc.yml").as_posix(), "latex_individualpages": False, "nitpicky": True},
-            builder="html", warningiserror=True, keep_going=True, freshenv=everything,
+        src = Path(source)
+        config, _ = get_final_config(
+            user_yaml=src / "_config.yml", sourcedir=src, use_external_toc=True,
+            cli_config={"external_toc_path": (src / "_toc.yml").as_posix(), "latex_individualpages": False, "nitpicky": True},
         )
-    return (result if isinstance(result, int) else 1), log.getvalue()
+        # Docutils' global registries, patched for this build and restored when it ends.
+        stack.enter_context(patch_docutils(None))
+        stack.enter_context(docutils_namespace())
+        app = Sphinx(
+            srcdir=src, confdir=None, outdir=src / "_build" / "html", doctreedir=src / "_build" / ".doctrees",
+            buildername="html", confoverrides=config, status=log, warning=log, freshenv=everything,
+            warningiserror=True, keep_going=True, parallel=1,
+        )
+        if app.config["use_multitoc_numbering"] and "numbered: true" in yaml.dump(app.config.external_site_map.as_json()):
+            app.setup_extension("sphinx_multitoc_numbering")
+        _OPENED["app"] = app
+    except (Exception, KeyboardInterrupt):
+        log.write(traceback.format_exc())
+
+
+def _render(source: str, everything: bool) -> tuple[int, str]:
+    """Build ``source`` with the application opened for it (opening it now if need be); the exit code and log."""
+    import traceback
+
+    if not _OPENED:
+        _open_sphinx(source, everything)
+    elif _OPENED["closed"] or _OPENED["key"] != (source, everything):
+        raise RuntimeError("this render process has opened Sphinx for another build; each build renders in a fresh process")
+    app, log = _OPENED["app"], _OPENED["log"]
+    try:
+        if app is None:
+            return 1, log.getvalue()
+        try:
+            app.build(False, [])
+        except (Exception, KeyboardInterrupt):
+            log.write(traceback.format_exc())
+            return 1, log.getvalue()
+        return app.statuscode, log.getvalue()
+    finally:
+        _OPENED["stack"].close()
+        _OPENED["closed"] = True
 
 
 def jupyter_book(source: Path, everything: bool = False, renderer: ProcessPoolExecutor | None = None) -> None:
     """Render ``source`` to ``source/_build/html``; warnings are errors; ``everything`` re-renders every page.
 
     It runs in a process of its own (``renderer``, when one was started and
-    preloaded while the notebooks ran), so each build starts from a clean Sphinx.
+    opened the application while the notebooks ran), so each build starts from
+    a clean Sphinx.
     """
     if renderer is None:
         with ProcessPoolExecutor(max_workers=1) as fresh:
@@ -432,43 +511,46 @@ def build(
     Sphinx re-renders only the pages whose staged sources changed; if nothing
     changed and ``out`` is current, nothing runs at all.
     """
-    from analysis import data
+    from analysis import cache, data
 
     per_notebook = split_by_notebook(values or {})
-    data.load()  # a broken data file stops the build before any kernel starts
-    out = out or BUILD / "html"
-    BUILD.mkdir(exist_ok=True)
-    # Twice the cores: a kernel spends part of its start waiting, which another can fill.
-    workers = jobs or min(len(NOTEBOOKS), 2 * (os.cpu_count() or 1))
-    from analysis import cache
-
     keys = {name: cache.key(ROOT / NOTEBOOKS[name], per_notebook[name])["key"] for name in NOTEBOOKS}
     to_run = [name for name in NOTEBOOKS if not executed_path(name, keys[name]).exists()]
-    # The renderer's process imports Sphinx and the extensions while the notebooks run.
+    # Rendering runs in a process of its own. When notebooks are to run, it starts now and
+    # prepares Sphinx on the other core while this process checks the data and the kernels work.
     renderer = ProcessPoolExecutor(max_workers=1)
     try:
         if to_run:
-            renderer.submit(_preload_renderer)
-            executed = _execute_all(per_notebook, workers)
-        else:
-            executed = {name: executed_path(name, keys[name]) for name in NOTEBOOKS}
-            for name in NOTEBOOKS:
-                executed[name].touch()  # most recently used: kept by prune_executed
-                print(f"up to date: {NOTEBOOKS[name]}")
+            renderer.submit(_import_renderer)
+        data.load()  # a broken data file stops the build before anything is written or any kernel starts
+        out = out or BUILD / "html"
+        BUILD.mkdir(exist_ok=True)
         source = BUILD / "site-src" / edition
-        changed = stage(source, executed, config_extra, student=student)
+        sources_changed = stage_sources(source, config_extra)
         # The configuration, the table of contents and the Sphinx extension shape every page:
         # a change to any of them re-renders them all (Sphinx alone would keep stale pages).
         marker = source / "_build" / ".everything-digest"
         shapers = [ROOT / "analysis" / "sphinx_ext.py", source / "_config.yml", source / "_toc.yml"]
         digest = hashlib.sha256(b"".join(p.read_bytes() for p in shapers)).hexdigest()
-        extension_changed = not marker.exists() or marker.read_text() != digest
+        everything = not marker.exists() or marker.read_text() != digest
+        if to_run:
+            renderer.submit(_open_sphinx, str(source), everything)
+            import papermill  # noqa: F401  imported once here; the workers are forked from this process
+
+            # Twice the cores: a kernel spends part of its start waiting, which another can fill.
+            executed = _execute_all(per_notebook, jobs or min(len(NOTEBOOKS), 2 * (os.cpu_count() or 1)))
+        else:
+            executed = {name: executed_path(name, keys[name]) for name in NOTEBOOKS}
+            for name in NOTEBOOKS:
+                executed[name].touch()  # most recently used: kept by prune_executed
+                print(f"up to date: {NOTEBOOKS[name]}")
+        changed = stage(source, executed, config_extra, student=student) or sources_changed
         stamp = out / ".build-stamp"
         signature = json.dumps({n: p.name for n, p in sorted(executed.items())} | {"_source": str(source)})
-        if not changed and not extension_changed and stamp.exists() and stamp.read_text() == signature:
+        if not changed and not everything and stamp.exists() and stamp.read_text() == signature:
             print(f"nothing changed: {_show(out)} is up to date")
             return out
-        jupyter_book(source, everything=extension_changed, renderer=renderer)
+        jupyter_book(source, everything=everything, renderer=renderer)
     finally:
         renderer.shutdown(wait=True, cancel_futures=True)
     prune_executed()

@@ -3,6 +3,8 @@
 Jupyter Book 1 always loads sphinx-thebe's script, which logs an error in the
 console on every page; the book has no live kernels, so the script is dropped.
 Each page gets a description and Open Graph tags for link previews.
+And the bibliography's citations resolve without a scan of every installed
+package (see ``_register_pybtex_backend``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,21 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
     context["metatags"] = context.get("metatags", "") + "\n".join(tags) + "\n"
 
 
+def _register_pybtex_backend() -> None:
+    """Put pybtex's plain-text backend in pybtex's own registry of plugins.
+
+    sphinxcontrib-bibtex looks it up once per citation, and pybtex answers each
+    lookup by reading the entry points of every installed package (about 5 ms,
+    35 times in this book); a registered plugin is found at once. Same class,
+    so the pages do not change.
+    """
+    from pybtex.plugin import find_plugin, register_plugin
+
+    register_plugin("pybtex.backends", "plaintext", find_plugin("pybtex.backends", "plaintext"), force=True)
+
+
 def setup(app):
+    _register_pybtex_backend()
     app.add_config_value("book_description", "", "html")
     app.add_config_value("book_social_image", "", "html")
     app.connect("html-page-context", _page_context)

@@ -1,8 +1,10 @@
 """The website builds with warnings as errors, offline, and a failed build overwrites nothing."""
 
 import re
+import shutil
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import altair as alt
@@ -75,6 +77,41 @@ def test_failed_execution_leaves_the_previous_site(tmp_path, monkeypatch):
     assert (out / "marker").read_text() == "previous good build"
 
 
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_render_makes_exactly_what_jupyter_book_makes(site, tmp_path):
+    # The build opens Sphinx while the notebooks run and builds once they are staged
+    # (book._open_sphinx, then book._render): Jupyter Book's build_sphinx split in two.
+    # Its pages must be those `jupyter-book build -W -n --keep-going` makes of the same sources.
+    staged = ROOT / "_build" / "site-src" / "test-site"
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    for copy in (ours, theirs):
+        shutil.copytree(staged, copy, ignore=shutil.ignore_patterns("_build"))
+    with ProcessPoolExecutor(max_workers=1) as renderer:
+        renderer.submit(book._open_sphinx, str(ours), True).result()
+        book.jupyter_book(ours, everything=True, renderer=renderer)
+        # Sphinx keeps state in modules: a render process serves one build only.
+        with pytest.raises(RuntimeError, match="fresh process"):
+            renderer.submit(book._render, str(theirs), True).result()
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    subprocess.run([str(jupyter_book), "build", str(theirs), "-W", "-n", "--keep-going"], check=True, capture_output=True)
+    mine, reference = _files(ours / "_build" / "html"), _files(theirs / "_build" / "html")
+    assert sorted(mine) == sorted(reference)
+    assert [name for name in mine if mine[name] != reference[name]] == []
+
+
+def test_render_failure_names_the_problem(site, tmp_path):
+    source = tmp_path / "broken"
+    shutil.copytree(ROOT / "_build" / "site-src" / "test-site", source, ignore=shutil.ignore_patterns("_build"))
+    config = source / "_config.yml"
+    config.write_text(config.read_text().replace("extra_extensions:", "extra_extensions:\n    - no_such_sphinx_extension", 1))
+    with pytest.raises(book.BuildError, match="no_such_sphinx_extension"):
+        book.jupyter_book(source, everything=True)
+    assert not (source / "_build" / "html" / "index.html").exists()
+
+
 def _html_pages(site):
     return [p for p in site.rglob("*.html") if "_static" not in p.parts]
 
@@ -145,3 +182,15 @@ def test_archive_holds_the_site(site, tmp_path):
     with tarfile.open(target) as tar:
         names = tar.getnames()
     assert "site/index.html" in names and "site/.nojekyll" in names and "site/book/training_compute.html" in names
+
+
+def test_citations_resolve_without_scanning_every_installed_package(monkeypatch):
+    # sphinxcontrib-bibtex asks pybtex for its plain-text backend once per citation.
+    import pybtex.plugin
+    from pybtex.backends.plaintext import Backend
+
+    from analysis import sphinx_ext
+
+    sphinx_ext._register_pybtex_backend()
+    monkeypatch.setattr(pybtex.plugin, "entry_points", lambda **kwargs: pytest.fail("pybtex scanned the entry points"))
+    assert pybtex.plugin.find_plugin("pybtex.backends", "plaintext") is Backend
