@@ -321,11 +321,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed runs of each command (median reported; default 5)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json", help="JSON file to write")
-    parser.add_argument("--only", default="abc", help="comparisons to run, e.g. 'c' or 'ab' (default: abc)")
+    parser.add_argument("--only", default="abc", help="comparisons to run, e.g. 'c', 'ab' or 'a,b' (default: abc)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (its path is printed)")
     args = parser.parse_args(argv)
-    if args.repeats < 1 or not set(args.only) <= set("abc") or not args.only:
-        parser.error("--repeats must be >= 1 and --only a combination of a, b, c")
+    only = args.only.replace(",", "")
+    if args.repeats < 1:
+        parser.error(f"--repeats {args.repeats}: allowed: a whole number >= 1")
+    if not only or not set(only) <= set("abc"):
+        parser.error(f"--only {args.only!r}: allowed: one or more of the letters a, b, c (e.g. 'c', 'ab' or 'a,b')")
 
     info = machine()
     work = Path(tempfile.mkdtemp(prefix="analysis-bench-"))
@@ -334,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         bench.setup()
-        measured = bench.run(args.only, args.repeats)
+        measured = bench.run(only, args.repeats)
     except (CommandFailed, subprocess.TimeoutExpired) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
