@@ -236,34 +236,40 @@ def _sources(target: Path, config_extra: dict | None) -> dict[Path, bytes]:
     return wanted
 
 
-def stage_sources(target: Path, config_extra: dict | None = None) -> bool:
-    """Bring the staged sources that do not depend on execution up to date; return whether any changed.
-
-    Done before the notebooks run, so the renderer can load the configuration
-    and extensions meanwhile. Nothing is deleted here; :func:`stage` does that.
-    """
+def _sync_files(wanted: dict[Path, bytes]) -> bool:
+    """Write each file whose content differs; return whether any did."""
     changed = False
-    for dst, content in _sources(target, config_extra).items():
+    for dst, content in wanted.items():
         changed |= _sync_file(content, dst)
     return changed
 
 
-def stage(target: Path, executed: dict[str, Path], config_extra: dict | None = None, student: bool = False) -> bool:
-    """Bring the staging folder ``target`` up to date; return whether anything changed.
+def stage_sources(target: Path, config_extra: dict | None = None) -> tuple[dict[Path, bytes], bool]:
+    """Bring the staged sources that do not depend on execution up to date; return them, and whether any changed.
 
+    Done before the notebooks run, so the renderer can load the configuration
+    and extensions meanwhile. Nothing is deleted here; :func:`stage` does that.
+    """
+    sources = _sources(target, config_extra)
+    return sources, _sync_files(sources)
+
+
+def stage(target: Path, sources: dict[Path, bytes], executed: dict[str, Path], config_extra: dict | None = None,
+          student: bool = False) -> bool:
+    """Complete the staging folder ``target``; return whether anything changed.
+
+    ``sources`` are the files :func:`stage_sources` already put there; this adds
+    the executed notebooks and the Build status page, and deletes anything else.
     The folder persists between builds, so Sphinx's incremental build re-renders
     only pages whose sources changed.
     """
-    wanted = _sources(target, config_extra)
-    for name, path in executed.items():
-        wanted[target / NOTEBOOKS[name]] = strip_solutions(path.read_bytes()) if student else path.read_bytes()
+    added = {target / NOTEBOOKS[name]: strip_solutions(path.read_bytes()) if student else path.read_bytes()
+             for name, path in executed.items()}
     status = target / STATUS_PAGE
-    wanted[status] = status_page(executed, config_extra, status).encode("utf-8")
-    changed = False
-    for dst, content in wanted.items():
-        changed |= _sync_file(content, dst)
+    added[status] = status_page(executed, config_extra, status).encode("utf-8")
+    changed = _sync_files(added)
     for old in [p for p in target.rglob("*") if p.is_file() and "_build" not in p.relative_to(target).parts]:
-        if old not in wanted:
+        if old not in sources and old not in added:
             old.unlink()
             changed = True
     return changed
@@ -529,7 +535,7 @@ def build(
         out = out or BUILD / "html"
         BUILD.mkdir(exist_ok=True)
         source = BUILD / "site-src" / edition
-        sources_changed = stage_sources(source, config_extra)
+        sources, sources_changed = stage_sources(source, config_extra)
         # The configuration, the table of contents and the Sphinx extension shape every page:
         # a change to any of them re-renders them all (Sphinx alone would keep stale pages).
         marker = source / "_build" / ".everything-digest"
@@ -547,7 +553,7 @@ def build(
             for name in NOTEBOOKS:
                 executed[name].touch()  # most recently used: kept by prune_executed
                 print(f"up to date: {NOTEBOOKS[name]}")
-        changed = stage(source, executed, config_extra, student=student) or sources_changed
+        changed = stage(source, sources, executed, config_extra, student=student) or sources_changed
         stamp = out / ".build-stamp"
         signature = json.dumps({n: p.name for n, p in sorted(executed.items())} | {"_source": str(source)})
         if not changed and not everything and stamp.exists() and stamp.read_text() == signature:
