@@ -414,3 +414,15 @@ def test_request_intervals_hold_their_point_estimate_without_stretching(dataset)
         for model in ia.MODELS:
             e = ia.request_energy(dataset, values, model)
             assert not e.extended and 5 <= e.central_percentile <= 95, (trial, model, e, values)
+
+
+def test_a_scaled_input_sourced_at_its_limit_is_named(data_copy):
+    # PUE's part above 1 carries its range; a sourced central PUE of exactly 1 leaves nothing to scale.
+    path = data_copy / "inference_inputs.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[(frame["input"] == "serving_pue") & frame["bound"].isin(["low", "central"]), "value"] = "1.0"
+    frame.to_csv(path, index=False)
+    moved = {**params.validate({}), "serving_pue": 1.3}
+    with pytest.raises(DataError, match=r"data/inference_inputs\.csv: input serving_pue, column value: central 1 is at the limit 1 "
+                                        r"of its excess_over_one scale, so its range cannot follow parameter serving_pue"):
+        ia.input_range(data.load(data_copy), moved, "serving_pue")
