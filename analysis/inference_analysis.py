@@ -5,19 +5,25 @@ Formulas live in :mod:`analysis.inference` and the Monte Carlo in
 ``data/inference_inputs.csv`` under the reader's parameters.
 
 How a parameter and a sourced range combine: the parameter sets the central
-value; the range keeps its width *relative* to the sourced central value, so
-moving a parameter moves the whole range with it (clipped to what the parameter
-allows, e.g. a PUE never below 1). At the defaults the ranges are exactly the
-sourced ones.
+value and the range moves with it, keeping its sourced width on the scale
+:data:`RANGE_SCALES` names for the input (by default relative to the central
+value). The scales never carry a range past a physical limit, so nothing is
+clipped, and a parameter set to its limit (no host overhead, PUE 1, one request
+per batch, full utilization) means exactly that, with no range left. At the
+defaults the ranges are exactly the sourced ones. How each range is drawn is
+:mod:`analysis.uncertainty`'s rule (log-triangular, mode at the central value),
+with the inputs in :data:`DISCRETE_INPUTS` drawn as one of their three values.
 
 Every estimate reports ``central`` (the model with every input at its central
 value: the point estimate, which reproduces Epoch AI's arithmetic under its
-scenario) and the Monte Carlo ``median`` with its 90 % interval ``low``–``high``.
+scenario), the Monte Carlo ``median`` and the interval ``low``–``high``: the
+5th to 95th percentile of the draws, stretched to reach the point estimate when
+that falls outside them (``Estimate.extended``), so the point estimate always
+lies in its own interval.
 """
 
 from __future__ import annotations
 
-import math
 import weakref
 from pathlib import Path
 from dataclasses import dataclass
@@ -48,10 +54,35 @@ PAYLOADS = {"response": "bytes_per_response", "search_page": "bytes_per_search_p
 CLIENTS = {"phone": "phone_power_w", "laptop": "laptop_power_w", "local_gpu": "local_gpu_power_w"}
 _UNIT_TO_J = {"J": 1.0, "Wh": J_PER_WH, "kWh": J_PER_KWH}
 
+# How each input's range follows its parameter: the one place these choices are made (see input_range).
+# An input not named here keeps low / central and high / central as sourced, which never crosses 0.
+RANGE_SCALES = {
+    # Factors >= 1 whose part above 1 is the uncertain quantity: host-and-idle overhead, facility overhead
+    # (PUE), and the other requests sharing each read of the weights (batch size). The part above 1 scales,
+    # so a factor set to 1 means none of it, exactly: (1, 1, 1).
+    "host_overhead_factor": "excess_over_one",
+    "serving_pue": "excess_over_one",
+    "batch_size": "excess_over_one",
+    # Fractions in (0, 1]: the odds x / (1 − x) scale, so the range stays inside (0, 1] and a fraction set to 1
+    # (all of peak FLOP/s, all of rated power) means exactly 1.
+    "utilization": "odds",
+    "power_fraction_serving": "odds",
+}
+# Inputs that take one of their three values and nothing between: a weight is stored as fp8 (1 byte) or bf16
+# (2 bytes), not 1.37 bytes. Batch size stays continuous: under continuous batching the number of requests
+# sharing a decoding step changes from step to step, and the model needs its average, which need not be whole.
+DISCRETE_INPUTS = {"weight_bytes_per_param"}
+
 
 @dataclass(frozen=True)
 class Estimate:
-    """A point estimate and its Monte Carlo median and 90 % interval, in the quantity's unit."""
+    """A point estimate and its Monte Carlo median and interval, in the quantity's unit.
+
+    ``low``–``high`` is the 5th to 95th percentile of the draws, stretched to the point
+    estimate when that lies outside them (then ``extended`` is True and the interval holds
+    more than 90 % of the draws); so ``low <= central <= high`` always.
+    ``central_percentile`` is where the point estimate falls among the draws (0–100).
+    """
 
     central: float
     median: float
@@ -59,6 +90,8 @@ class Estimate:
     high: float
     samples: int
     seed: int
+    central_percentile: float = 50.0
+    extended: bool = False
 
 
 # ---- inputs ----------------------------------------------------------------------------------
@@ -89,24 +122,51 @@ def _input_ranges(data: Dataset) -> pd.DataFrame:
     return wide.loc[first.index].rename_axis(None)
 
 
+def _scaled(bound: float, central: float, value: float, scale: str) -> float:
+    """Move one end of a sourced range (``bound``, around ``central``) to a parameter's ``value`` on ``scale``.
+
+    "ratio": bound × value / central. "excess_over_one": 1 + (bound − 1) × (value − 1) / (central − 1).
+    "odds": the bound's odds b / (1 − b) times value's odds over central's, back to a fraction (1 stays 1).
+    Each maps central to value, keeps the bounds' order and never crosses the scale's limit.
+    """
+    if value == central:
+        return bound
+    if scale == "excess_over_one":
+        return 1.0 + (bound - 1.0) * (value - 1.0) / (central - 1.0)
+    if scale == "odds":
+        if bound == 1.0 or value == 1.0:
+            return 1.0
+        odds = bound / (1.0 - bound) * (value / (1.0 - value)) / (central / (1.0 - central))
+        return odds / (1.0 + odds)
+    return bound * value / central
+
+
 def input_range(data: Dataset, params: dict, name: str) -> mc.Range:
-    """One input's range, centred on its parameter's value when it has one (see the module note)."""
+    """One input's range, centred on its parameter's value when it has one (see the module note).
+
+    A pinned input (``pinned_inputs``) is fixed at its parameter's value. Raises DataError when a
+    scaled input's sourced central value sits at its scale's limit (nothing left to scale).
+    """
     ranges = input_ranges(data)
     if name not in ranges.index:
         raise KeyError(f"data/inference_inputs.csv: no input named {name!r}; inputs: {', '.join(ranges.index)}")
     row = ranges.loc[name]
     low, central, high = float(row["low"]), float(row["central"]), float(row["high"])
+    discrete = name in DISCRETE_INPUTS
     parameter = row["parameter"]
     if not parameter:
-        return mc.Range(low, central, high)
+        return mc.Range(low, central, high, discrete)
     value = float(params[parameter])
     if name in params.get("pinned_inputs", ()):  # a scenario fixed this input: no uncertainty left in it
-        return mc.Range(value, value, value)
-    p = PARAMETERS[parameter]
-    low, high = low * value / central, high * value / central
-    floor = p.minimum if p.minimum is not None else -math.inf
-    ceiling = p.maximum if p.maximum is not None else math.inf
-    return mc.Range(min(max(low, floor), value), value, max(min(high, ceiling), value))
+        return mc.Range(value, value, value, discrete)
+    scale = RANGE_SCALES.get(name, "ratio")
+    limit = {"ratio": 0.0, "excess_over_one": 1.0, "odds": 1.0}[scale]
+    if central == limit:
+        raise DataError([f"data/inference_inputs.csv: input {name}, column value: central {central:g} is at the limit {limit:g} "
+                         f"of its {scale} scale, so its range cannot follow parameter {parameter}; allowed: a central value "
+                         f"{'above' if scale != 'odds' else 'below'} {limit:g}"])
+    # min/max only absorb rounding: the scales keep low <= central <= high
+    return mc.Range(min(_scaled(low, central, value, scale), value), value, max(_scaled(high, central, value, scale), value), discrete)
 
 
 def accelerator(data: Dataset, params: dict) -> pd.Series:
@@ -171,8 +231,13 @@ def _central_time_args(data: Dataset, params: dict, active_params, batch_size=No
 
 
 def _estimate(model, ranges: dict[str, mc.Range], params: dict) -> Estimate:
-    summary = mc.monte_carlo(model, ranges, params["samples"], params["seed"])
-    return Estimate(mc.central_value(model, ranges), summary.median, summary.low, summary.high, summary.samples, params["seed"])
+    """Point estimate, Monte Carlo median and interval (stretched to the point estimate; see :class:`Estimate`)."""
+    central = mc.central_value(model, ranges)
+    values = mc.simulate(model, ranges, params["samples"], params["seed"])
+    s = mc.summarise(values)
+    low, high = min(s.low, central), max(s.high, central)
+    return Estimate(central, s.median, low, high, s.samples, params["seed"], mc.percentile_of(values, central),
+                    extended=(low, high) != (s.low, s.high))
 
 
 def request_energy(data: Dataset, params: dict, active_params="frontier") -> Estimate:
@@ -230,7 +295,11 @@ def search_energy(data: Dataset, params: dict) -> Estimate:
 
 def network_intensity_range(data: Dataset, params: dict) -> mc.Range:
     """Network kWh per GB in ``network_year``: low and central on Aslan et al.'s halving trend,
-    high the largest fixed-network figure measured outright (EU 2020) when it lies above the trend."""
+    high the largest fixed-network figure measured outright (EU 2020) when it lies above the trend.
+
+    One-sided: no sourced figure lies below the trend, so the trend is both the most likely
+    and the lowest value, and a network estimate's point estimate can fall below the 5th
+    percentile of its draws; its interval is then stretched down to it (see :class:`Estimate`)."""
     table = data.network_intensity
     trend_rows = table[table["halving_years"].notna()]
     if len(trend_rows) != 1:
@@ -329,7 +398,8 @@ def _j(x: float) -> str:
 
 
 def _interval(e: Estimate, fmt=_j) -> str:
-    return f"median {fmt(e.median)}, 90 % interval {fmt(e.low)}–{fmt(e.high)} ({e.samples:,} draws, seed {e.seed})"
+    stretched = ", stretched to the point estimate, which lies outside the 5th–95th percentile" if e.extended else ""
+    return f"median {fmt(e.median)}, 90 % interval {fmt(e.low)}–{fmt(e.high)} ({e.samples:,} draws, seed {e.seed}{stretched})"
 
 
 @check("llm_request_energy")

@@ -1,11 +1,29 @@
 """Seeded Monte Carlo and one-at-a-time sensitivity for models built from analysis functions.
 
 An uncertain input is a :class:`Range` (low, central, high). :func:`sample` draws
-it log-uniformly when high / low > 3 (the range spans orders of magnitude, so
-each factor of two is as likely as the next), uniformly otherwise, and not at
-all when low == high. The model is any function of those inputs as keyword
-arrays, such as the broadcastable formulas in :mod:`analysis.inference`.
-The same seed gives the same numbers, bit for bit.
+it so that the central value is the most likely one and no draw leaves
+[low, high]:
+
+- a continuous input with low > 0 from a triangular distribution on the
+  logarithm (log-triangular): the mode of log x is log(central), so each
+  factor away from the central value is less likely than the last, whether the
+  range spans 25 % or two orders of magnitude. One rule for every positive
+  range, so nothing switches when a range widens or narrows a little;
+- a continuous input with low <= 0 from a triangular distribution on the value
+  itself (mode = central; none of the book's inputs needs it);
+- a discrete input (``Range(..., discrete=True)``, e.g. 1 or 2 bytes per
+  weight) as one of its low, central and high values with probabilities
+  1/4, 1/2, 1/4 (values that coincide add up: (1, 2, 2) is 1 with 1/4, 2 with 3/4);
+- a fixed input (low == high) not at all.
+
+A triangular distribution needs nothing beyond a lowest, a most likely and a
+highest value, which is all the sources give; taking it on the logarithm suits
+quantities that multiply.
+The model is any function of those inputs as keyword arrays, such as the
+broadcastable formulas in :mod:`analysis.inference`.
+Each input has its own seeded random stream and its draws are an inverse-CDF
+transform of one uniform number each, so the same seed gives the same numbers,
+bit for bit.
 """
 
 from __future__ import annotations
@@ -17,7 +35,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-LOG_UNIFORM_RATIO = 3.0  # above this high / low, sample in log space
+DISCRETE_WEIGHTS = (0.25, 0.5, 0.25)  # probability of a discrete input's low, central and high value
 INTERVAL = 0.90  # the reported interval: 5th to 95th percentile
 MEDIAN_CONFIDENCE_Z = 1.96  # ~95 % distribution-free interval for the median estimate
 
@@ -29,8 +47,12 @@ class Range:
     low: float
     central: float
     high: float
+    discrete: bool = False  # the value is one of low, central, high and nothing between
 
     def __post_init__(self):
+        values = (self.low, self.central, self.high)
+        if any(math.isnan(v) or math.isinf(v) for v in values):
+            raise ValueError(f"range: need finite numbers; got {self.low:g}, {self.central:g}, {self.high:g}")
         if not self.low <= self.central <= self.high:
             raise ValueError(f"range: need low <= central <= high; got {self.low:g}, {self.central:g}, {self.high:g}")
 
@@ -39,8 +61,9 @@ class Range:
         return self.low == self.high
 
     @property
-    def log_uniform(self) -> bool:
-        return self.low > 0 and self.high / self.low > LOG_UNIFORM_RATIO
+    def log_scale(self) -> bool:
+        """Whether a continuous draw is triangular on the logarithm (every range with low > 0)."""
+        return self.low > 0
 
 
 @dataclass(frozen=True)
@@ -90,20 +113,42 @@ def input_rng(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([check_seed(seed), zlib.crc32(name.encode("utf-8"))])
 
 
+def triangular_quantile(u, low: float, mode: float, high: float) -> np.ndarray:
+    """The triangular distribution's inverse CDF at ``u`` (array in [0, 1)), for low <= mode < high or low < mode <= high.
+
+    F(mode) = (mode − low) / (high − low); below it x = low + √(u (high − low)(mode − low)),
+    above it x = high − √((1 − u)(high − low)(high − mode)): the inverse of the CDF that the
+    density 2(x − low) / ((high − low)(mode − low)), rising to the mode and falling after it, integrates to.
+    """
+    u = np.asarray(u, dtype=float)
+    width = high - low
+    if width <= 0:  # e.g. the logarithms of two ends a rounding error apart
+        return np.full(u.shape, float(mode))
+    at_mode = (mode - low) / width
+    below = low + np.sqrt(u * width * (mode - low))
+    above = high - np.sqrt((1.0 - u) * width * (high - mode))
+    return np.where(u < at_mode, below, above)
+
+
+def draw(r: Range, u) -> np.ndarray:
+    """The values of input ``r`` at the uniform numbers ``u`` (see the module note for the distributions)."""
+    u = np.asarray(u, dtype=float)
+    if r.fixed:
+        return np.full(u.shape, float(r.low))
+    if r.discrete:
+        first, second, _ = np.cumsum(DISCRETE_WEIGHTS)
+        return np.where(u < first, float(r.low), np.where(u < second, float(r.central), float(r.high)))
+    if r.log_scale:
+        values = np.exp(triangular_quantile(u, math.log(r.low), math.log(r.central), math.log(r.high)))
+    else:
+        values = triangular_quantile(u, float(r.low), float(r.central), float(r.high))
+    return np.clip(values, r.low, r.high)  # exp(log(x)) may miss an end by a rounding error
+
+
 def sample(ranges: Mapping[str, Range], samples: int, seed: int) -> dict[str, np.ndarray]:
     """Draw ``samples`` values of every input, independently, each from its own seeded stream."""
     n = check_samples(samples)
-    draws: dict[str, np.ndarray] = {}
-    for name, r in ranges.items():
-        if r.fixed:
-            draws[name] = np.full(n, float(r.low))
-            continue
-        u = input_rng(seed, name).random(n)
-        if r.log_uniform:
-            draws[name] = np.exp(math.log(r.low) + u * (math.log(r.high) - math.log(r.low)))
-        else:
-            draws[name] = r.low + u * (r.high - r.low)
-    return draws
+    return {name: draw(r, input_rng(seed, name).random(n)) for name, r in ranges.items()}
 
 
 def median_interval(values, z: float = MEDIAN_CONFIDENCE_Z) -> tuple[float, float]:
@@ -125,11 +170,21 @@ def summarise(values, interval: float = INTERVAL) -> Summary:
     return Summary(float(median), float(low), float(high), int(values.size), median_low, median_high)
 
 
+def percentile_of(values, x: float) -> float:
+    """Where ``x`` falls among ``values``, in percent: the share of values below it plus half the share equal to it."""
+    values = np.asarray(values, dtype=float).ravel()
+    return float(100.0 * (np.mean(values < x) + 0.5 * np.mean(values == x)))
+
+
+def simulate(model: Callable[..., np.ndarray], ranges: Mapping[str, Range], samples: int, seed: int) -> np.ndarray:
+    """``model(**draws)`` evaluated on all draws at once: an array of ``samples`` outputs."""
+    draws = sample(ranges, samples, seed)
+    return np.broadcast_to(np.asarray(model(**draws), dtype=float), (check_samples(samples),))
+
+
 def monte_carlo(model: Callable[..., np.ndarray], ranges: Mapping[str, Range], samples: int, seed: int) -> Summary:
     """Evaluate ``model(**draws)`` on all draws at once and summarise it."""
-    draws = sample(ranges, samples, seed)
-    values = np.broadcast_to(np.asarray(model(**draws), dtype=float), (check_samples(samples),))
-    return summarise(values)
+    return summarise(simulate(model, ranges, samples, seed))
 
 
 def central_value(model: Callable[..., np.ndarray], ranges: Mapping[str, Range]) -> float:
