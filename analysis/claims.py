@@ -60,11 +60,12 @@ VERDICT_TEXT = {rule.key: rule.word for rule in RULES}  # the one word set for p
 VERDICT_MEANING = {rule.key: rule.meaning for rule in RULES}
 
 COMPOSITION_RULE = (
-    "A claim that covers several cases at once (a chat answer and a page of search results, say) is judged on each "
-    "case by the rule above, and the verdicts are combined: if every case gets the same verdict, that is the claim's; "
-    "otherwise, if no case holds and every case where the claim is refuted errs the same way, the claim {too_low} or "
-    "{too_high} accordingly; otherwise, if no case is refuted and some could not be checked, it is {unverifiable}; "
-    "anything else (some cases hold and others do not, or it errs both ways) is {mixed}."
+    "A claim judged on several cases at once (a chat answer and a page of search results; benchmarks and a public "
+    "ranking) gets a verdict for each case by the rule above, and these combine: if every case gets the same verdict, "
+    "that is the claim's; otherwise, if no case holds and the claim is refuted for at least one case, always in the "
+    "same direction, it {too_low} or {too_high} accordingly; otherwise, if it is refuted for no case and some case "
+    "could not be checked, it is {unverifiable}; anything else (some cases hold and others do not, or it errs both "
+    "ways) is {mixed}."
 )
 
 
@@ -97,19 +98,26 @@ def compose(verdicts) -> str:
     return "mixed"
 
 
+def _definitions() -> list[str]:
+    # The conditions exclude each other, so the order is the reader's: holds first.
+    rules = sorted(RULES, key=lambda rule: VERDICTS.index(rule.key))
+    return [f"- **{rule.word}**: {rule.meaning}." for rule in rules]
+
+
+def _composition() -> str:
+    return COMPOSITION_RULE.format(**{key: f"**{text}**" for key, text in VERDICT_TEXT.items()})
+
+
 def definitions_markdown() -> str:
     """The verdicts' definitions as a Markdown list, then the composition rule: what the front page shows."""
-    items = [f"- **{rule.word}**: {rule.meaning}." for rule in sorted(RULES, key=lambda r: VERDICTS.index(r.key))]
-    return "\n".join(items) + "\n\n" + COMPOSITION_RULE.format(**{k: f"**{w}**" for k, w in VERDICT_TEXT.items()})
+    return "\n".join(_definitions()) + "\n\n" + _composition()
 
 
 def glossary_entry() -> str:
-    """The Glossary's ``verdict`` entry, indented for a MyST ``{glossary}`` block (book/glossary.md must hold it)."""
-    lines = ["verdict", "  How a claim compares with our interval and central value. The rule tries these in turn:", ""]
-    for rule in RULES:
-        lines.append(f"  - **{rule.word}**: {rule.meaning}.")
-    lines += ["", "  " + COMPOSITION_RULE.format(**{k: f"**{w}**" for k, w in VERDICT_TEXT.items()})]
-    return "\n".join(lines)
+    """The Glossary's ``verdict`` entry as book/glossary.md must hold it (indented for a MyST glossary block)."""
+    lines = ["verdict", "  How a claim compares with our interval and central value; exactly one of these applies:", ""]
+    lines += ["  " + item for item in _definitions()]
+    return "\n".join(lines + ["", "  " + _composition()])
 
 
 @dataclass(frozen=True)
