@@ -128,7 +128,7 @@ class Computed:
     low: float
     high: float
     basis: str
-    verdict: str | None = None  # set only by checks that judge a claim by their own rule
+    verdict: str | None = None  # set only by checks that combine several cases (compose) or find the evidence too weak
     details: dict = field(default_factory=dict)
 
 
@@ -227,6 +227,7 @@ def evaluate(data: Dataset, claim_id: str, params: dict) -> dict:
         raise KeyError(f"data/claims.csv: claim {claim_id}: unknown check {name!r}; known checks: {', '.join(sorted(CHECKS))}")
     computed = CHECKS[name](data, params, parse_args(row["check_args"]))
     verdict = computed.verdict or judge(row["claimed_low"], row["claimed_high"], computed.low, computed.high, computed.value)
+    word(verdict)  # a check's own verdict must be one of the keys
     return {
         "id": claim_id,
         "chapter": row["chapter"],
