@@ -74,17 +74,19 @@ def _scenario_values(path: str | None) -> dict[str, object]:
 
 def format_table(entries: list[dict]) -> str:
     """The ledger for people: the same number formats as the book's front page."""
+    from analysis.claims import word
     from analysis.formatting import format_quantity, format_range
 
     lines = []
+    width = max((len(e["id"]) for e in entries), default=0)
     for e in entries:
         c, k, unit = e["computed"], e["claimed"], e["unit"]
         lines.append(
-            f"{e['id']:<34} {e['verdict'].upper():<12} claimed {format_range(k['low'], k['high'], unit)}; "
+            f"{e['id']:<{width}} {word(e['verdict']):<12} claimed {format_range(k['low'], k['high'], unit)}; "
             f"computed {format_quantity(c['value'], unit)} ({format_range(c['low'], c['high'], unit)})"
         )
-        lines.append(f"{'':<34} “{e['quote']}” ({e['source']['said_by']})")
-        lines.append(f"{'':<34} basis: {e['basis']}")
+        lines.append(f"{'':<{width}} “{e['quote']}” ({e['source']['said_by']})")
+        lines.append(f"{'':<{width}} basis: {e['basis']}")
     return "\n".join(lines)
 
 

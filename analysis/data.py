@@ -160,7 +160,9 @@ TABLES: dict[str, Table] = {
         columns=(
             Column("claim_id", unique=True),
             Column("chapter"),
-            Column("quote"),
+            Column("quote", description="The claim in the source's words; ' ... ' marks words left out, never a reordering"),
+            Column("source_sentence", description="The one sentence the quote is cut from, verbatim (as far as our copy of the source goes)"),
+            Column("sentence_complete", choices=("yes", "no"), description="'no' where our copy of the source cuts the sentence off"),
             Column("claimed_low", kind="number"),
             Column("claimed_high", kind="number"),
             Column("unit"),
@@ -318,6 +320,9 @@ def _cross_check(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[str]:
                     f"{row['training_flop']:g} lies outside its range {low:g}-{high:g}"
                 )
     problems += check_inputs(frames["inference_inputs"])
+    from analysis.claims import quote_problems  # claims imports this module
+
+    problems += quote_problems(frames["claims"])
     for i, row in frames["claims"].iterrows():
         if row["claimed_low"] > row["claimed_high"]:
             problems.append(f"data/claims.csv: row {i + 1} (claim_id={row['claim_id']}), column claimed_low: greater than claimed_high")

@@ -62,6 +62,7 @@ def ledger_frame(entries: list[dict]) -> pd.DataFrame:
             "verdict_key": e["verdict"],
             "chapter": e["chapter"],
             "reading": e.get("reading", ""),
+            "sentence_complete": e["source"].get("sentence_complete", True),
         })
     return pd.DataFrame(rows)
 
@@ -75,9 +76,10 @@ def ledger_html(entries: list[dict]) -> str:
     for r in frame.itertuples(index=False):
         chapter = CHAPTER_TITLES.get(r.chapter, r.chapter)
         interval = "" if r.interval == r.computed else f"<br><small>({html.escape(r.interval)})</small>"
+        cut = "" if r.sentence_complete else "our copy of the source breaks off in this sentence · "
         body.append(
             "<tr>"
-            f"<td>“{html.escape(r.quote)}”<br><small>{html.escape(r.said_by)} · <code>{html.escape(r.claim)}</code> · "
+            f"<td>“{html.escape(r.quote)}”<br><small>{html.escape(r.said_by)} · {cut}<code>{html.escape(r.claim)}</code> · "
             f"derived in <a href=\"{r.chapter}.html\">{html.escape(chapter)}</a></small></td>"
             f"<td><span class=\"verdict verdict-{r.verdict_key}\">{html.escape(r.verdict)}</span></td>"
             f"<td class=\"num\">{html.escape(r.claimed)}<br><small>{html.escape(r.reading)}</small></td>"

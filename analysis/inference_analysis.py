@@ -34,7 +34,7 @@ import pandas as pd
 
 from analysis import inference as inf
 from analysis import uncertainty as mc
-from analysis.claims import Computed, check, judge
+from analysis.claims import Computed, check, compose, judge, word
 from analysis.data import Dataset
 from analysis.energy_tables import check_inputs
 from analysis.params import PARAMETERS
@@ -427,7 +427,8 @@ def _search_energy(data: Dataset, params: dict, args: dict) -> Computed:
 
 @check("network_energy")
 def _network_energy(data: Dataset, params: dict, args: dict) -> Computed:
-    """Both payloads: the claim says 'for either', so it holds only if it holds for each.
+    """Both payloads: the claim is read as covering either, so each is judged and the two verdicts are
+    combined by :func:`analysis.claims.compose` (it holds only if it holds for each).
 
     ``check_args`` repeats the claimed range (``claimed_low``, ``claimed_high``)
     because a check is not handed its claim row; a test keeps the two equal.
@@ -447,9 +448,8 @@ def _network_energy(data: Dataset, params: dict, args: dict) -> Computed:
     verdict = None
     if "claimed_low" in args and "claimed_high" in args:
         each = {p: judge(float(args["claimed_low"]), float(args["claimed_high"]), e.low, e.high, e.central) for p, e in estimates.items()}
-        distinct = set(each.values())
-        verdict = distinct.pop() if len(distinct) == 1 else "mixed"
-        basis += "; verdict per payload: " + ", ".join(f"{p.replace('_', ' ')} {v}" for p, v in each.items())
+        verdict = compose(each.values())
+        basis += "; verdict per payload: " + ", ".join(f"{p.replace('_', ' ')} {word(v)}" for p, v in each.items())
     first = estimates[payloads[0]]
     return Computed(
         first.central, min(e.low for e in estimates.values()), max(e.high for e in estimates.values()), basis,
@@ -517,7 +517,7 @@ def claim_intervals(data: Dataset, params: dict) -> pd.DataFrame:
             "inference.network_energy": "Network (chat answer to results page)",
         }.get(e["id"], e["id"])
         rows.append({
-            "claim": label, "id": e["id"], "verdict": e["verdict"],
+            "claim": label, "id": e["id"], "verdict": word(e["verdict"]),
             "claimed_low": e["claimed"]["low"], "claimed_high": e["claimed"]["high"],
             "value": e["computed"]["value"], "low": e["computed"]["low"], "high": e["computed"]["high"],
         })

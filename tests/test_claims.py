@@ -104,7 +104,9 @@ def test_cli_json_has_every_field():
 def test_cli_override_and_table():
     done = run_cli("claims", "-p", "price_usd_per_gpu_hour=4", "--chapter", "training_compute")
     assert done.returncode == 0
-    assert "training.cost" in done.stdout and "TOO_LOW" in done.stdout
+    line = next(line for line in done.stdout.splitlines() if line.startswith("training.cost "))
+    assert line.split()[1] == "understates"  # the word people read; JSON keeps the key too_low
+    assert "TOO_LOW" not in done.stdout and "too_low" not in done.stdout
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """Teaching material: objectives, exercises whose solutions match the package, the glossary, the student edition."""
 
+import html
 import json
 import math
 import re
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import book, data, inference_analysis as ia, params, training as tr
+from analysis import book, claims, data, inference_analysis as ia, params, training as tr
 from analysis.results import glued_values
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,20 +48,37 @@ def test_glossary_covers_the_terms_teachers_asked_for():
 
 @pytest.mark.parametrize("term", glossary_terms())
 def test_every_glossary_term_is_used_in_the_text(term):
-    sources = [markdown_of(n) for n in CHAPTERS] + [(ROOT / "book/teachers.md").read_text()]
+    sources = [markdown_of(n) for n in (*CHAPTERS, "index")] + [(ROOT / "book/teachers.md").read_text()]
     pattern = re.compile(r"\{term\}`(?:" + re.escape(term) + r"|[^`<]*<" + re.escape(term) + r">)`")
     assert any(pattern.search(s) for s in sources), f"glossary term {term!r} is never linked from the text"
 
 
 @pytest.fixture(scope="module")
-def glued(tmp_path_factory):
-    """Every value the chapters glued, with default parameters (solutions included)."""
+def executed(tmp_path_factory):
+    """The chapters and the front page executed with default parameters (solutions included)."""
     out = tmp_path_factory.mktemp("solutions")
+    for name in (*CHAPTERS, "index"):
+        book.execute(name, {}, out / f"{name}.ipynb")
+    return {name: json.loads((out / f"{name}.ipynb").read_text()) for name in (*CHAPTERS, "index")}
+
+
+@pytest.fixture(scope="module")
+def glued(executed):
+    """Every value the chapters glued."""
     values = {}
     for name in CHAPTERS:
-        book.execute(name, {}, out / f"{name}.ipynb")
-        values.update(glued_values(out / f"{name}.ipynb"))
+        values.update(glued_values(executed[name]))
     return values
+
+
+def output_texts(nb):
+    """Every output of an executed notebook as text: printed lines, glued Markdown, HTML, chart data."""
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                yield "".join(output["text"])
+            for value in output.get("data", {}).values():
+                yield value if isinstance(value, str) else "".join(value) if isinstance(value, list) else json.dumps(value)
 
 
 @pytest.mark.slow
@@ -84,6 +102,34 @@ class TestSolutions:
         assert ia.central_request_energy(d, {**p, "output_tokens": tokens}, "frontier") == pytest.approx(100, rel=1e-6)
         assert glued["ex_inference_network_year"] == pytest.approx(2015 + 2 * math.log2(0.06 * 500e3 / 1e9 * 3.6e6 / 0.1), abs=1e-6)
         assert glued["ex_inference_knob_best"] > 100
+
+
+@pytest.mark.slow
+class TestVerdictWords:
+    """Pages and exercises print the words people read; the JSON keys too_low and too_high stay in the JSON."""
+
+    def test_no_page_or_exercise_prints_a_machine_key(self, executed):
+        for name, nb in executed.items():
+            for text in output_texts(nb):
+                text = re.sub(r'class=\\?"verdict verdict-\w+\\?"', "", text)  # CSS classes may name the key
+                assert "too_low" not in text.lower() and "too_high" not in text.lower(), (name, text[:300])
+
+    def test_front_page_shows_the_definitions_the_rule_generates(self, executed):
+        texts = list(output_texts(executed["index"]))
+        assert claims.definitions_markdown() in texts
+
+    def test_front_page_prints_each_stored_quote(self, executed):
+        page = "".join(t for t in output_texts(executed["index"]) if "<table" in t)
+        quotes = [html.unescape(q) for q in re.findall(r"<td>“(.*?)”<br>", page)]
+        assert sorted(quotes) == sorted(data.load().claims["quote"])
+
+    def test_exercise_verdicts_use_the_words(self, executed):
+        stages = next(c for c in executed["training_compute"]["cells"] if "pre_only" in "".join(c["source"]))
+        printed = "".join("".join(o.get("text", "")) for o in stages["outputs"])
+        assert printed, "the exercise printed nothing"
+        for line in printed.splitlines():
+            before, after = line.split(": ", 1)[1].split(" -> ")
+            assert {before, after} <= set(claims.VERDICT_TEXT.values()), line
 
 
 @pytest.mark.slow
