@@ -349,3 +349,12 @@ def test_chart_expressions_take_flop_per_parameter_from_the_package():
         "inference_flop_per_param_per_token": inf.INFERENCE_FLOP_PER_PARAM_PER_TOKEN,
         "training_flop_per_param_per_token": tr.TRAINING_FLOP_PER_PARAM_PER_TOKEN,
     }
+
+
+def test_bibliography_parses_strictly_and_matches_the_keys_the_loader_reads():
+    from pybtex.database import parse_file
+
+    bib = data.DATA_DIR / "references.bib"
+    entries = parse_file(str(bib), bib_format="bibtex").entries
+    assert set(entries) == data.citation_keys(bib)
+    assert {k for k, e in entries.items() if "aggregator" in e.fields.get("keywords", "")} == data.aggregator_keys(bib)
