@@ -300,26 +300,12 @@ def _data_value(dataset, table, row, column):
     return float(getattr(dataset, table).set_index(getattr(dataset, table).columns[0]).loc[row, column])
 
 
+# The inference inputs' central values are tied to their parameters in tests/test_inference_claims.py.
 DUPLICATED = [
     ("price_usd_per_gpu_hour", "training_runs", "deepseek-v3", "cost_price_usd_per_gpu_hour"),
     ("pue", "inference_inputs", "serving_pue", "low"),  # Google's 2023 fleet average, the same figure in both chapters
     ("grid_intensity_g_per_kwh", "grid_intensity", "world", "g_co2eq_per_kwh"),
     ("power_per_accelerator_w", "hardware", "h100-sxm", "board_power_w"),
-    ("chars_per_token", "inference_inputs", "chars_per_token", "central"),
-    ("output_tokens", "inference_inputs", "output_tokens", "central"),
-    ("utilization", "inference_inputs", "utilization", "central"),
-    ("batch_size", "inference_inputs", "batch_size", "central"),
-    ("weight_bytes_per_param", "inference_inputs", "weight_bytes_per_param", "central"),
-    ("power_fraction_serving", "inference_inputs", "power_fraction_serving", "central"),
-    ("host_overhead_factor", "inference_inputs", "host_overhead_factor", "central"),
-    ("serving_pue", "inference_inputs", "serving_pue", "central"),
-    ("frontier_active_params", "inference_inputs", "frontier_active_params", "central"),
-    ("bytes_per_response", "inference_inputs", "bytes_per_response", "central"),
-    ("bytes_per_search_page", "inference_inputs", "bytes_per_search_page", "central"),
-    ("phone_power_w", "inference_inputs", "phone_power_w", "central"),
-    ("laptop_power_w", "inference_inputs", "laptop_power_w", "central"),
-    ("local_gpu_power_w", "inference_inputs", "local_gpu_power_w", "central"),
-    ("local_gpu_tokens_per_s", "inference_inputs", "local_gpu_tokens_per_s", "central"),
 ]
 
 
