@@ -8,7 +8,6 @@ file, the row and the column; nothing is filled in silently.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
