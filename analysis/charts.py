@@ -14,6 +14,9 @@ import altair as alt
 import pandas as pd
 from altair.vegalite.v6.display import html_renderer
 
+from analysis.inference import INFERENCE_FLOP_PER_PARAM_PER_TOKEN
+from analysis.training import TRAINING_FLOP_PER_PARAM_PER_TOKEN
+
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 CLAIM_BAND = "#BBBBBB"
 WIDTH = 560
@@ -165,11 +168,12 @@ def head_to_head(h2h: pd.DataFrame, run: str, reference: str, labels: dict[str, 
         x=alt.X("score:Q", title="Score (metric in the row label; Pile-test BPB: lower is better)"),
         color=alt.Color("model:N", title=None, legend=alt.Legend(orient="bottom")),
         shape=alt.Shape("model:N", title=None),
-        tooltip=["suite:N", "benchmark:N", "metric:N", "model:N", alt.Tooltip("score:Q", format=".3~f"), alt.Tooltip("winner:N", title="Better")],
+        tooltip=["suite:N", "benchmark:N", "metric:N", "model:N", alt.Tooltip("score:Q", format=".3~f"), alt.Tooltip("winner:N", title="Better (or tie)")],
     )
-    wins = (h2h["winner"] == run).sum()
+    wins, ties = (h2h["winner"] == run).sum(), (h2h["winner"] == "tie").sum()
     description = (f"Dot chart of {len(h2h)} benchmark results for {labels[run]} and {labels[reference]}; "
-                   f"{labels[run]} scores better on {wins} of them.")
+                   f"{labels[run]} scores better on {wins} of them and level with {labels[reference]} on {ties} "
+                   "(a gap within the report's 'same level' margin).")
     return (line + dots).properties(width=WIDTH - 240, height=alt.Step(16)).facet(
         row=alt.Row("suite:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelExpr="datum.value + ' models'"))
     ).resolve_scale(y="independent").properties(description=description)
@@ -279,20 +283,30 @@ def bound_by_batch(frame: pd.DataFrame) -> alt.Chart:
 # Each formula is written once, as a Vega expression; the page evaluates it in the browser and
 # :func:`evaluate` evaluates the very same text in Python, so a test can hold it to the package.
 
+# The formulas' own constants enter as named parameters, taken from the package, never as literals.
+EXPRESSION_CONSTANTS = {
+    "inference_flop_per_param_per_token": INFERENCE_FLOP_PER_PARAM_PER_TOKEN,
+    "training_flop_per_param_per_token": TRAINING_FLOP_PER_PARAM_PER_TOKEN,
+}
 REQUEST_ENERGY_EXPR = (
-    "max(2 * active_params * (prompt_tokens + datum.output_tokens) / (peak_flop_per_s * utilization),"
+    "max(inference_flop_per_param_per_token * active_params * (prompt_tokens + datum.output_tokens) / (peak_flop_per_s * utilization),"
     " datum.output_tokens * active_params * weight_bytes_per_param / memory_bandwidth_bytes_per_s / batch_size)"
     " * power_per_accelerator_w * power_fraction_serving * host_overhead_factor * serving_pue"
 )
 TRAINING_COST_EXPR = "gpu_hours * datum.price_usd_per_gpu_hour"
-COMPUTE_SHARE_EXPR = "100 * 6 * datum.active_params * run_tokens / reference_flop"
+COMPUTE_SHARE_EXPR = "100 * training_flop_per_param_per_token * datum.active_params * run_tokens / reference_flop"
+
+
+def _constant_params() -> list:
+    """The formulas' constants as Vega-Lite parameters (the values the browser uses)."""
+    return [alt.param(name=k, value=float(v)) for k, v in EXPRESSION_CONSTANTS.items()]
 
 
 def evaluate(expression: str, datum: dict, **params) -> float:
     """Evaluate a what-if chart's Vega expression in Python (the same text the browser runs)."""
     from types import SimpleNamespace
 
-    namespace = {"max": max, "min": min, "pow": pow, "datum": SimpleNamespace(**datum), **params}
+    namespace = {"max": max, "min": min, "pow": pow, "datum": SimpleNamespace(**datum), **EXPRESSION_CONSTANTS, **params}
     return float(eval(expression, {"__builtins__": {}}, namespace))  # noqa: S307 - our own constant strings
 
 
@@ -321,7 +335,7 @@ def whatif_request_energy(constants: dict, claimed_low: float, claimed_high: flo
     at_500 = alt.Chart(pd.DataFrame({"output_tokens": [500]})).transform_calculate(energy_j=REQUEST_ENERGY_EXPR).transform_calculate(
         label="format(datum.energy_j, ',.0f') + ' J at 500 tokens'"
     ).mark_text(align="left", dx=8, dy=-8, fontWeight="bold", color=OKABE_ITO[5]).encode(x="output_tokens:Q", y="energy_j:Q", text="label:N")
-    return alt.layer(band, line, at_500).add_params(utilization, pue, batch, model, *fixed).properties(
+    return alt.layer(band, line, at_500).add_params(utilization, pue, batch, model, *fixed, *_constant_params()).properties(
         width=WIDTH - 80, height=300,
         description=f"Interactive line chart of the energy of one LLM request against answer length, with the claimed band of {claimed_low:g} to {claimed_high:g} J; "
                     "sliders set utilization, PUE and batch size, and a menu picks the model size.",
@@ -362,7 +376,7 @@ def whatif_training(gpu_hours: float, run_tokens: float, reference_flop: float, 
     share = alt.layer(share_band_mark, share_line, share_point.mark_point(filled=True, size=120, color=OKABE_ITO[5]),
                       share_point.mark_text(align="left", dx=10, fontWeight="bold", color=OKABE_ITO[5]).encode(text="label:N")
                       ).properties(width=(WIDTH - 120) // 2, height=260, title="Compute share")
-    return alt.hconcat(cost, share, spacing=60).add_params(price_param, params_param, *constants).properties(
+    return alt.hconcat(cost, share, spacing=60).add_params(price_param, params_param, *constants, *_constant_params()).properties(
         description="Interactive charts: DeepSeek-V3's training cost against the rental price per GPU-hour, and its compute as a share of "
                     "Llama 3.1 405B's against its active-parameter count, each with the claim's band and a slider.",
     )

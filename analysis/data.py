@@ -8,171 +8,203 @@ file, the row and the column; nothing is filled in silently.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pandera.pandas as pa
 
 from analysis.energy_tables import ENERGY_INDEX, ENERGY_TABLES, check_inputs
-from analysis.schema import Column, DataError, Table, validate
+from analysis.schema import DataError, Table, date, integer, number, numbers, positive, row_rule, table, text, validate
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 KINDS = ("reported", "estimate", "derived")
-_positive = dict(kind="number", minimum=0.0, exclusive_minimum=True)
-_optional_positive = dict(kind="number", required=False, minimum=0.0, exclusive_minimum=True)
-_optional_count = dict(kind="number", required=False, minimum=0.0)
+
+
+def _optional_positive(description: str = ""):
+    return positive(required=False, description=description)
+
+
+def _optional_count(description: str = ""):
+    return number(required=False, minimum=0.0, description=description)
+
+
+def _is_numeric(table_name: str, column: str) -> bool:
+    """Whether ``column`` of a table in TABLES holds numbers (a category such as an accelerator id has no range)."""
+    schema = TABLES[table_name].schema if table_name in TABLES else None
+    return bool(schema is not None and column in schema.columns and schema.columns[column].metadata["kind"] in ("number", "integer"))
+
+
+def _estimate_has_range(low: str, high: str) -> pa.Check:
+    """Row rule: a provenance row of kind ``estimate`` for a number states its range, low < high."""
+    def passes(f: pd.DataFrame) -> pd.Series:
+        lo, hi = numbers(f[low]), numbers(f[high])
+        numeric = pd.Series([_is_numeric(t, c) for t, c in zip(f["table"], f["column"])], index=f.index)
+        return (f["kind"] != "estimate") | ~numeric | (lo.notna() & hi.notna() & (lo < hi))
+    return row_rule(f"{low}, {high}", "an estimate needs its range: both bounds, low < high", passes)
+
 
 TABLES: dict[str, Table] = {
-    "training_runs": Table(
+    "training_runs": table(
         "training_runs",
         key="run_id",
-        columns=(
-            Column("run_id", unique=True, description="Identifier of the training run"),
-            Column("model", description="Model name as published"),
-            Column("developer"),
-            Column("architecture", required=False, choices=("dense", "moe")),
-            Column("params_total", **_optional_positive, description="Total parameters"),
-            Column("params_active", **_optional_positive, description="Parameters active per token"),
-            Column("training_tokens", **_optional_positive, description="Pre-training tokens"),
-            Column("accelerator", required=False, description="Accelerator id in hardware.csv"),
-            Column("accelerator_count", kind="integer", required=False, minimum=1),
-            Column("gpu_hours_pre_training", **_optional_count),
-            Column("gpu_hours_context_extension", **_optional_count),
-            Column("gpu_hours_post_training", **_optional_count),
-            Column("gpu_hours_total", **_optional_count),
-            Column("training_flop", **_optional_positive, description="Training FLOP as reported or estimated"),
-            Column("training_flop_low", **_optional_positive),
-            Column("training_flop_high", **_optional_positive),
-            Column("flop_per_token", **_optional_positive, description="Training FLOP per token (DeepSeek's count)"),
-            Column("cost_usd", **_optional_count),
-            Column("cost_price_usd_per_gpu_hour", **_optional_positive),
-            Column("emissions_tco2eq", **_optional_count, description="Location-based emissions, tCO2eq"),
-            Column("kind", choices=("reported", "estimate")),
-            Column("note", required=False),
-        ),
+        columns={
+            "run_id": text(unique=True, description="Identifier of the training run"),
+            "model": text(description="Model name as published"),
+            "developer": text(),
+            "architecture": text(required=False, choices=("dense", "moe")),
+            "params_total": _optional_positive("Total parameters"),
+            "params_active": _optional_positive("Parameters active per token"),
+            "training_tokens": _optional_positive("Pre-training tokens"),
+            "accelerator": text(required=False, description="Accelerator id in hardware.csv"),
+            "accelerator_count": integer(required=False, minimum=1),
+            "gpu_hours_pre_training": _optional_count(),
+            "gpu_hours_context_extension": _optional_count(),
+            "gpu_hours_post_training": _optional_count(),
+            "gpu_hours_total": _optional_count(),
+            "training_flop": _optional_positive("Training FLOP as reported, derived or estimated; an estimate's range is in provenance.csv"),
+            "flop_per_token": _optional_positive("Training FLOP per token (DeepSeek's count)"),
+            "cost_usd": _optional_count(),
+            "cost_price_usd_per_gpu_hour": _optional_positive(),
+            "emissions_tco2eq": _optional_count("Location-based emissions, tCO2eq"),
+            "kind": text(choices=("reported", "estimate"), description="estimate: the run is known only from outside estimates"),
+            "note": text(required=False),
+        },
     ),
-    "hardware": Table(
+    "hardware": table(
         "hardware",
         key="accelerator",
-        columns=(
-            Column("accelerator", unique=True),
-            Column("name"),
-            Column("peak_bf16_dense_flop_per_s", **_positive),
-            Column("peak_fp8_dense_flop_per_s", **_optional_positive),
-            Column("board_power_w", **_positive),
-            Column("memory_bandwidth_bytes_per_s", **_positive),
-            Column("memory_bytes", **_positive),
-            Column("note", required=False),
-        ),
+        columns={
+            "accelerator": text(unique=True),
+            "name": text(),
+            "peak_bf16_dense_flop_per_s": positive(),
+            "peak_fp8_dense_flop_per_s": _optional_positive(),
+            "board_power_w": positive(),
+            "memory_bandwidth_bytes_per_s": positive(),
+            "memory_bytes": _optional_positive(),
+            "note": text(required=False),
+        },
     ),
-    "provenance": Table(
+    "provenance": table(
         "provenance",
         key="row",
         unique_together=("table", "row", "column"),
-        columns=(
-            Column("table", choices=("training_runs", "hardware")),
-            Column("row"),
-            Column("column"),
-            Column("source"),
-            Column("locator"),
-            Column("kind", choices=KINDS),
-            Column("note", required=False),
-        ),
+        columns={
+            "table": text(choices=("training_runs", "hardware")),
+            "row": text(),
+            "column": text(),
+            "source": text(),
+            "locator": text(),
+            "kind": text(choices=KINDS),
+            "low": number(required=False, description="Lower end of an estimate's range, in the value's unit"),
+            "high": number(required=False, description="Upper end of an estimate's range"),
+            "note": text(required=False),
+        },
+        rules=(_estimate_has_range("low", "high"),),
     ),
-    "clusters": Table(
+    "clusters": table(
         "clusters",
         key="cluster_id",
-        columns=(
-            Column("cluster_id", unique=True),
-            Column("organisation"),
-            Column("description"),
-            Column("gpus", kind="integer", minimum=1),
-            Column("accelerator"),
-            Column("date", kind="date"),
-            Column("scope", choices=("training_run", "cluster")),
-            Column("source"),
-            Column("locator"),
-            Column("note", required=False),
-        ),
+        columns={
+            "cluster_id": text(unique=True),
+            "organisation": text(),
+            "description": text(),
+            "gpus": integer(minimum=1),
+            "accelerator": text(),
+            "date": date(),
+            "scope": text(choices=("training_run", "cluster")),
+            "source": text(),
+            "locator": text(),
+            "note": text(required=False),
+        },
     ),
-    "benchmarks": Table(
+    "benchmarks": table(
         "benchmarks",
         key="benchmark",
-        unique_together=("suite", "benchmark", "run_id"),
-        columns=(
-            Column("suite", choices=("base", "chat")),
-            Column("benchmark"),
-            Column("metric"),
-            Column("shots", required=False),
-            Column("run_id"),
-            Column("score", kind="number", minimum=0.0),
-            Column("higher_is_better", choices=("yes", "no")),
-            Column("source"),
-            Column("locator"),
-        ),
+        unique_together=("suite", "benchmark", "metric", "run_id"),
+        columns={
+            "suite": text(choices=("base", "chat")),
+            "benchmark": text(),
+            "metric": text(),
+            "shots": text(required=False),
+            "run_id": text(),
+            "score": number(minimum=0.0),
+            "higher_is_better": text(choices=("yes", "no")),
+            "same_level_gap": number(minimum=0.0, description="Largest gap the source treats as the same level (a tie)"),
+            "source": text(),
+            "locator": text(),
+        },
     ),
-    "arena": Table(
+    "arena": table(
         "arena",
         key="run_id",
-        columns=(
-            Column("run_id", unique=True),
-            Column("name_on_leaderboard"),
-            Column("elo", kind="number"),
-            Column("ci_plus", kind="number", minimum=0.0),
-            Column("ci_minus", kind="number", minimum=0.0),
-            Column("rank", kind="integer", minimum=1),
-            Column("snapshot_date", kind="date"),
-            Column("source"),
-            Column("locator"),
-        ),
+        columns={
+            "run_id": text(unique=True),
+            "name_on_leaderboard": text(),
+            "elo": number(),
+            "ci_plus": number(minimum=0.0),
+            "ci_minus": number(minimum=0.0),
+            "rank": integer(minimum=1),
+            "snapshot_date": date(),
+            "source": text(),
+            "locator": text(),
+        },
     ),
-    "spend_estimates": Table(
+    "spend_estimates": table(
         "spend_estimates",
         key="estimate_id",
-        columns=(
-            Column("estimate_id", unique=True),
-            Column("organisation"),
-            Column("quantity"),
-            Column("value_usd", kind="number", minimum=0.0),
-            Column("low_usd", kind="number", minimum=0.0),
-            Column("high_usd", kind="number", minimum=0.0),
-            Column("kind", choices=KINDS),
-            Column("source"),
-            Column("locator"),
-            Column("note", required=False),
+        columns={
+            "estimate_id": text(unique=True),
+            "organisation": text(),
+            "quantity": text(),
+            "value_usd": number(minimum=0.0),
+            "low_usd": number(required=False, minimum=0.0, description="Floor the source states, if any"),
+            "high_usd": number(required=False, minimum=0.0, description="Ceiling the source states, if any"),
+            "kind": text(choices=KINDS),
+            "source": text(),
+            "locator": text(),
+            "note": text(required=False),
+        },
+        rules=(
+            # A third party's estimate says how far it reaches: a floor, a ceiling or both, each from the row's own source.
+            row_rule("low_usd, high_usd", "an estimate needs the bound its source states (a floor, a ceiling or both)",
+                     lambda f: (f["kind"] != "estimate") | numbers(f["low_usd"]).notna() | numbers(f["high_usd"]).notna()),
+            row_rule("value_usd", "outside low_usd-high_usd",
+                     lambda f: ~((numbers(f["value_usd"]) < numbers(f["low_usd"])) | (numbers(f["value_usd"]) > numbers(f["high_usd"])))),
         ),
     ),
-    "grid_intensity": Table(
+    "grid_intensity": table(
         "grid_intensity",
         key="region",
-        columns=(
-            Column("region", unique=True),
-            Column("year", kind="integer", minimum=1990),
-            Column("g_co2_per_kwh", kind="number", minimum=0.0),
-            Column("source"),
-            Column("locator"),
-        ),
+        columns={
+            "region": text(unique=True),
+            "year": integer(minimum=1990),
+            "g_co2eq_per_kwh": number(minimum=0.0, description="Grams of CO2-equivalent per kWh generated"),
+            "source": text(),
+            "locator": text(),
+        },
     ),
-    "claims": Table(
+    "claims": table(
         "claims",
         key="claim_id",
-        columns=(
-            Column("claim_id", unique=True),
-            Column("chapter"),
-            Column("quote", description="The claim in the source's words; ' ... ' marks words left out, never a reordering"),
-            Column("source_sentence", description="The one sentence the quote is cut from, verbatim (as far as our copy of the source goes)"),
-            Column("sentence_complete", choices=("yes", "no"), description="'no' where our copy of the source cuts the sentence off"),
-            Column("claimed_low", kind="number"),
-            Column("claimed_high", kind="number"),
-            Column("unit"),
-            Column("reading", description="How the claim's wording was turned into a range"),
-            Column("check", description="Name of the computation that tests the claim"),
-            Column("check_args", required=False),
-            Column("said_by"),
-            Column("source"),
-            Column("locator"),
-        ),
+        columns={
+            "claim_id": text(unique=True),
+            "chapter": text(),
+            "quote": text(description="The claim in the source's words; ' ... ' marks words left out, never a reordering"),
+            "source_sentence": text(description="The one sentence the quote is cut from, verbatim (as far as our copy of the source goes)"),
+            "sentence_complete": text(choices=("yes", "no"), description="'no' where our copy of the source cuts the sentence off"),
+            "claimed_low": number(),
+            "claimed_high": number(),
+            "unit": text(),
+            "reading": text(description="How the claim's wording was turned into a range"),
+            "check": text(description="Name of the computation that tests the claim"),
+            "check_args": text(required=False),
+            "said_by": text(),
+            "source": text(),
+            "locator": text(),
+        },
+        rules=(row_rule("claimed_low", "greater than claimed_high",
+                        lambda f: ~(numbers(f["claimed_low"]) > numbers(f["claimed_high"]))),),
     ),
 }
 
@@ -185,7 +217,24 @@ def citation_keys(bib_path: Path) -> set[str]:
     return set(re.findall(r"^@\w+\{([^,\s]+),", bib_path.read_text(encoding="utf-8"), flags=re.MULTILINE))
 
 
-def read_table(path: Path, table: Table, known_sources: set[str]) -> pd.DataFrame:
+AGGREGATOR_KEYWORD = "aggregator"
+
+
+def aggregator_keys(bib_path: Path) -> set[str]:
+    """Keys of the entries marked ``keywords = {aggregator}``: datasets that compile other parties' figures.
+
+    The mark lives in one place, the bibliography; a ``reported`` value may not cite such a source.
+    """
+    keys = set()
+    for entry in re.split(r"\n(?=@)", bib_path.read_text(encoding="utf-8")):
+        head = re.match(r"\s*@\w+\{([^,\s]+),", entry)
+        words = re.search(r"^\s*keywords\s*=\s*\{([^}]*)\}", entry, flags=re.MULTILINE)
+        if head and words and AGGREGATOR_KEYWORD in [w.strip() for w in words.group(1).split(",")]:
+            keys.add(head.group(1))
+    return keys
+
+
+def read_table(path: Path, table: Table, known_sources: set[str], aggregators: set[str] | None = None) -> pd.DataFrame:
     """Read one CSV as text and validate it; see :func:`analysis.schema.validate`."""
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
@@ -194,7 +243,7 @@ def read_table(path: Path, table: Table, known_sources: set[str]) -> pd.DataFram
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise DataError([f"{path}: not a readable CSV table ({err})"]) from None
     raw = raw.apply(lambda col: col.str.strip())
-    return validate(raw, table, _display(path), known_sources)
+    return validate(raw, table, _display(path), known_sources, aggregators)
 
 
 def _display(path: Path) -> str:
@@ -251,6 +300,9 @@ class Dataset:
         return hit.iloc[0]
 
 
+# The wide tables whose every value has a provenance row, with the column that names a row.
+_WIDE = {"training_runs": "run_id", "hardware": "accelerator"}
+
 # Columns that name or describe a row rather than state a sourced fact.
 _DESCRIPTIVE = {
     "training_runs": {"run_id", "model", "developer", "architecture", "kind", "note"},
@@ -281,7 +333,7 @@ def _cross_check(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[str]:
     # Every value of a wide table has exactly one provenance row, and every provenance row a value.
     prov = frames["provenance"]
     covered = {(r.table, r.row, r.column) for r in prov.itertuples()}
-    for name, key in (("training_runs", "run_id"), ("hardware", "accelerator")):
+    for name, key in _WIDE.items():
         frame = frames[name]
         for i, row in frame.iterrows():
             for column in frame.columns:
@@ -294,8 +346,7 @@ def _cross_check(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[str]:
                     )
     for i, r in prov.iterrows():
         frame = frames[r["table"]]
-        key = "run_id" if r["table"] == "training_runs" else "accelerator"
-        match = frame[frame[key] == r["row"]]
+        match = frame[frame[_WIDE[r["table"]]] == r["row"]]
         where = f"data/provenance.csv: row {i + 1} (line {i + 2})"
         if match.empty:
             problems.append(f"{where}, column row: {r['row']!r} is not a row of data/{r['table']}.csv")
@@ -303,32 +354,24 @@ def _cross_check(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[str]:
             problems.append(f"{where}, column column: {r['column']!r} is not a column of data/{r['table']}.csv")
         elif pd.isna(match.iloc[0][r["column"]]):
             problems.append(f"{where}: data/{r['table']}.csv has no value at {r['row']}.{r['column']} to source")
-    # An estimate carries its range.
-    for i, row in runs.iterrows():
-        has_flop = not pd.isna(row["training_flop"])
-        kind = next((p.kind for p in prov.itertuples() if (p.table, p.row, p.column) == ("training_runs", row["run_id"], "training_flop")), None)
-        if has_flop and kind == "estimate":
-            low, high = row["training_flop_low"], row["training_flop_high"]
-            if pd.isna(low) or pd.isna(high):
-                problems.append(
-                    f"data/training_runs.csv: row {i + 1} (run_id={row['run_id']}), column training_flop_low/high: "
-                    "an estimate needs its range (low and high)"
-                )
-            elif not low <= row["training_flop"] <= high:
-                problems.append(
-                    f"data/training_runs.csv: row {i + 1} (run_id={row['run_id']}), column training_flop: "
-                    f"{row['training_flop']:g} lies outside its range {low:g}-{high:g}"
-                )
+    # An estimate's value lies inside the range its provenance row gives.
+    for i, r in prov.iterrows():
+        if pd.isna(r["low"]) or pd.isna(r["high"]) or r["table"] not in _WIDE:
+            continue
+        frame = frames[r["table"]]
+        match = frame[frame[_WIDE[r["table"]]] == r["row"]]
+        if match.empty or r["column"] not in frame.columns or pd.isna(match.iloc[0][r["column"]]):
+            continue
+        value = float(match.iloc[0][r["column"]])
+        if not r["low"] <= value <= r["high"]:
+            problems.append(
+                f"data/provenance.csv: row {i + 1} (line {i + 2}, row={r['row']}), column low, high: "
+                f"data/{r['table']}.csv's {r['column']} {value:g} lies outside its range {r['low']:g}-{r['high']:g}"
+            )
     problems += check_inputs(frames["inference_inputs"])
     from analysis.claims import quote_problems  # claims imports this module
 
     problems += quote_problems(frames["claims"])
-    for i, row in frames["claims"].iterrows():
-        if row["claimed_low"] > row["claimed_high"]:
-            problems.append(f"data/claims.csv: row {i + 1} (claim_id={row['claim_id']}), column claimed_low: greater than claimed_high")
-    for i, row in frames["spend_estimates"].iterrows():
-        if not row["low_usd"] <= row["value_usd"] <= row["high_usd"]:
-            problems.append(f"data/spend_estimates.csv: row {i + 1} (estimate_id={row['estimate_id']}), column value_usd: outside low_usd-high_usd")
     return problems
 
 
@@ -339,11 +382,12 @@ def load(data_dir: Path | str = DATA_DIR) -> Dataset:
     if not bib.exists():
         raise DataError([f"{bib}: file not found (the citation keys live there)"])
     keys = citation_keys(bib)
+    aggregators = aggregator_keys(bib)
     frames: dict[str, pd.DataFrame] = {}
     problems: list[str] = []
     for name, table in TABLES.items():
         try:
-            frames[name] = read_table(data_dir / f"{name}.csv", table, keys)
+            frames[name] = read_table(data_dir / f"{name}.csv", table, keys, aggregators)
         except DataError as err:
             problems.extend(err.problems)
     if problems:
@@ -351,6 +395,23 @@ def load(data_dir: Path | str = DATA_DIR) -> Dataset:
     problems = _cross_check(frames, data_dir)
     if problems:
         raise DataError(problems)
+    _attach_ranges(frames)
     for name, key in INDEX.items():
         frames[name] = frames[name].set_index(key, drop=False).rename_axis(None)
     return Dataset(frames, frozenset(keys))
+
+
+def _attach_ranges(frames: dict[str, pd.DataFrame]) -> None:
+    """Give each wide table ``<column>_low`` and ``<column>_high`` for every column with an estimate's range.
+
+    The ranges live beside the value's source in provenance.csv; this puts them where
+    the calculations read values (e.g. ``training_runs.training_flop_low``), NaN elsewhere.
+    """
+    prov = frames["provenance"]
+    ranged = prov[prov["low"].notna()]
+    for name, key in _WIDE.items():
+        frame = frames[name]
+        for column in sorted(set(ranged.loc[ranged["table"] == name, "column"])):
+            rows = ranged[(ranged["table"] == name) & (ranged["column"] == column)].set_index("row")
+            frame[f"{column}_low"] = frame[key].map(rows["low"]).astype("float64")
+            frame[f"{column}_high"] = frame[key].map(rows["high"]).astype("float64")

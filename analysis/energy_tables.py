@@ -4,70 +4,70 @@
 uncertain input, because the bounds often come from different sources and each
 number keeps its own citation, locator and kind. :func:`check_inputs` checks
 what a per-cell schema cannot: every input has all three bounds, in order, with
-one unit and one parameter.
+one unit and one parameter, and an input with any estimated bound has a range
+(low < high).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from analysis.schema import Column, Table
+from analysis.schema import Table, integer, number, positive, table, text
 
 # The same kinds as analysis.data.KINDS (data.py imports this module, so it cannot be imported here).
 _KINDS = ("reported", "estimate", "derived")
 BOUNDS = ("low", "central", "high")
-_positive = dict(kind="number", minimum=0.0, exclusive_minimum=True)
 
 # name -> Table; loaded and validated by analysis.data.load like every other table.
 ENERGY_TABLES: dict[str, Table] = {
-    "inference_inputs": Table(
+    "inference_inputs": table(
         "inference_inputs",
         key="input",
         unique_together=("input", "bound"),
-        columns=(
-            Column("input", description="Name of the uncertain input (the model's argument name)"),
-            Column("bound", choices=BOUNDS),
-            Column("value", kind="number", minimum=0.0),
-            Column("unit"),
-            Column("parameter", required=False, description="Parameter in analysis/params.py that moves the central value"),
-            Column("source"),
-            Column("locator"),
-            Column("kind", choices=_KINDS),
-            Column("note", required=False),
-        ),
+        columns={
+            "input": text(description="Name of the uncertain input (the model's argument name)"),
+            "bound": text(choices=BOUNDS),
+            "value": number(minimum=0.0),
+            "unit": text(),
+            "parameter": text(required=False, description="Parameter in analysis/params.py that moves the central value"),
+            "source": text(),
+            "locator": text(),
+            "kind": text(choices=_KINDS),
+            "note": text(required=False),
+        },
     ),
-    "published_energy": Table(
+    "published_energy": table(
         "published_energy",
         key="estimate_id",
-        columns=(
-            Column("estimate_id", unique=True),
-            Column("service", choices=("llm_request", "web_search")),
-            Column("subject", description="What one unit is: whose request or search, and how long"),
-            Column("year", kind="integer", minimum=2000, maximum=2100, description="Year the figure describes"),
-            Column("boundary", description="What the figure counts and leaves out"),
-            Column("reported_value", **_positive),
-            Column("reported_unit", choices=("J", "Wh", "kWh")),
-            Column("kind", choices=_KINDS),
-            Column("source"),
-            Column("locator"),
-            Column("note", required=False),
-        ),
+        columns={
+            "estimate_id": text(unique=True),
+            "service": text(choices=("llm_request", "web_search")),
+            "subject": text(description="What one unit is: whose request or search, and how long"),
+            "year": integer(minimum=2000, maximum=2100, description="Year the figure describes"),
+            "boundary": text(description="What the figure counts and leaves out"),
+            "reported_value": positive(),
+            "reported_unit": text(choices=("J", "Wh", "kWh")),
+            "kind": text(choices=_KINDS, description="reported: the publisher measured it; estimate: the publisher estimated it"),
+            "source": text(),
+            "locator": text(),
+            "note": text(required=False),
+        },
     ),
-    "network_intensity": Table(
+    "network_intensity": table(
         "network_intensity",
         key="intensity_id",
-        columns=(
-            Column("intensity_id", unique=True),
-            Column("year", kind="integer", minimum=1990, maximum=2100),
-            Column("kwh_per_gb", **_positive),
-            Column("network", choices=("fixed", "mobile")),
-            Column("scope"),
-            Column("halving_years", kind="number", required=False, minimum=0.0, exclusive_minimum=True),
-            Column("kind", choices=_KINDS),
-            Column("source"),
-            Column("locator"),
-            Column("note", required=False),
-        ),
+        columns={
+            "intensity_id": text(unique=True),
+            "year": integer(minimum=1990, maximum=2100),
+            "kwh_per_gb": positive(),
+            "network": text(choices=("fixed", "mobile")),
+            "scope": text(),
+            "halving_years": number(required=False, minimum=0.0, exclusive_minimum=True),
+            "kind": text(choices=_KINDS),
+            "source": text(),
+            "locator": text(),
+            "note": text(required=False),
+        },
     ),
 }
 # name -> key column the loaded frame is indexed by (inference_inputs has no single key).
@@ -96,6 +96,10 @@ def check_inputs(frame: pd.DataFrame, path: str = "data/inference_inputs.csv") -
         if not value["low"] <= value["central"] <= value["high"]:
             problems.append(
                 f"{where}, column value: need low <= central <= high; got {value['low']:g}, {value['central']:g}, {value['high']:g}"
+            )
+        if "estimate" in set(rows["kind"]) and not value["low"] < value["high"]:
+            problems.append(
+                f"{where}, column value: an estimate needs its range, low < high; got {value['low']:g} and {value['high']:g}"
             )
         for column in ("unit", "parameter"):
             seen = {str(v) for v in rows[column].fillna("")}

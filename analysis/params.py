@@ -137,7 +137,7 @@ PARAMETERS: dict[str, Parameter] = {
             "accelerator", "h100-sxm", "",
             "Accelerator that serves the model; its peak FLOP/s and memory bandwidth come from data/hardware.csv.",
             "you2025chatgpt (Epoch AI costs GPT-4o on H100s)", ("inference_vs_search",),
-            type=str, choices=("h100-sxm", "h800-sxm", "a100-sxm"),
+            type=str, choices=("h100-sxm", "h800-sxm", "a100-sxm", "a100-sxm-40gb"),
         ),
         Parameter(
             "power_per_accelerator_w", 700.0, "W",

@@ -99,15 +99,32 @@ def decomposition(data: Dataset, params: dict, run: str, reference: str) -> pd.D
 
 
 def head_to_head(data: Dataset, run: str, reference: str) -> pd.DataFrame:
-    """Benchmarks both models report in the same table, with the winner of each."""
+    """Benchmarks both models report in the same table: each score, the gap and the winner.
+
+    ``gap`` is the run's margin in the benchmark's own units (positive: the run is
+    better, whichever way the metric points). A gap no larger than the row's
+    ``same_level_gap`` is a ``tie``: the DeepSeek-V3 report's Table 3 caption treats
+    "scores with a gap not exceeding 0.3" as the same level (data/benchmarks.csv).
+    """
     b = data.benchmarks
     pivot = b[b["run_id"].isin([run, reference])].pivot_table(
-        index=["suite", "benchmark", "metric", "higher_is_better", "locator"], columns="run_id", values="score", aggfunc="first"
+        index=["suite", "benchmark", "metric", "higher_is_better", "same_level_gap", "locator"], columns="run_id", values="score", aggfunc="first"
     ).dropna().reset_index()
-    better = np.where(pivot["higher_is_better"] == "yes", pivot[run] > pivot[reference], pivot[run] < pivot[reference])
-    tie = pivot[run] == pivot[reference]
-    pivot["winner"] = np.where(tie, "tie", np.where(better, run, reference))
+    direction = np.where(pivot["higher_is_better"] == "yes", 1.0, -1.0)
+    pivot["gap"] = direction * (pivot[run] - pivot[reference])
+    # Scores carry one decimal: round the difference so 0.3 is not read as 0.30000000000000004.
+    tie = pivot["gap"].abs().round(9) <= pivot["same_level_gap"]
+    pivot["winner"] = np.where(tie, "tie", np.where(pivot["gap"] > 0, run, reference))
     return pivot
+
+
+def head_to_head_counts(h2h: pd.DataFrame, run: str, reference: str) -> pd.DataFrame:
+    """Wins, ties and losses of ``run`` per suite, with its win share (wins over all benchmarks, in %)."""
+    rows = []
+    for suite, g in h2h.groupby("suite", sort=True):
+        wins, ties, losses = int((g["winner"] == run).sum()), int((g["winner"] == "tie").sum()), int((g["winner"] == reference).sum())
+        rows.append({"suite": suite, "benchmarks": len(g), "wins": wins, "ties": ties, "losses": losses, "win_percent": 100 * wins / len(g)})
+    return pd.DataFrame(rows).set_index("suite")
 
 
 # ---- claim checks (registered for data/claims.csv) ----
@@ -196,7 +213,9 @@ def _largest_cluster(data: Dataset, params: dict, args: dict) -> Computed:
 def _head_to_head(data: Dataset, params: dict, args: dict) -> Computed:
     run, reference = args["run"], args["reference"]
     h2h = head_to_head(data, run, reference)
-    shares = {suite: 100 * float((g["winner"] == run).mean()) for suite, g in h2h.groupby("suite")}
+    counts = head_to_head_counts(h2h, run, reference)
+    shares = counts["win_percent"].to_dict()
+    # A tie is not a win: the run must win more than half of all comparisons, ties included in the count.
     overall = 100 * float((h2h["winner"] == run).mean())
     arena = data.arena
     elo_gap = float(arena.loc[run, "elo"] - arena.loc[reference, "elo"])
@@ -206,11 +225,14 @@ def _head_to_head(data: Dataset, params: dict, args: dict) -> Computed:
     # Each signal is one case of the claim: it holds where DeepSeek-V3 comes out ahead, overstates where not.
     verdict = compose("holds" if signal else "too_high" for signal in signals)
     basis = (
-        "; ".join(f"{suite} models: wins {s:.0f} % of {int((h2h['suite'] == suite).sum())} benchmarks" for suite, s in shares.items())
+        "; ".join(f"{c.Index} models: wins {c.wins}, ties {c.ties}, loses {c.losses} of {c.benchmarks} benchmarks "
+                  f"(wins {c.win_percent:.0f} %)" for c in counts.itertuples())
+        + "; a gap within the report's 'same level' margin (0.3 points in Table 3) is a tie"
         + f"; Arena Elo {arena.loc[run, 'elo']:.0f} vs {arena.loc[reference, 'elo']:.0f} ({arena.loc[run, 'snapshot_date']})"
-        + "; benchmarks from the DeepSeek-V3 report's own evaluation"
+        + "; benchmarks: every row of the DeepSeek-V3 report's Tables 3, 6 and 7 that scores both models"
     )
-    return Computed(value=overall, low=min(shares.values()), high=max(shares.values()), basis=basis, verdict=verdict, details={"elo_gap": elo_gap, **shares})
+    details = {"elo_gap": elo_gap, **shares, **{f"{c.Index}_ties": float(c.ties) for c in counts.itertuples()}}
+    return Computed(value=overall, low=min(shares.values()), high=max(shares.values()), basis=basis, verdict=verdict, details=details)
 
 
 def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", reference: str = "llama-3.1-405b") -> dict[str, float]:
@@ -258,8 +280,8 @@ def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", refer
         "run_cost_musd": a["cost_usd"] / 1e6,
         "run_reported_cost_musd": runs.loc[run, "cost_usd"] / 1e6,
         "ref_cost_musd": b["cost_usd"] / 1e6,
-        "spend_low_musd": spend["low_usd"].min() / 1e6,
-        "spend_high_busd": spend["high_usd"].max() / 1e9,
+        "spend_low_musd": spend["value_usd"].min() / 1e6,
+        "spend_high_busd": spend["value_usd"].max() / 1e9,
         "ref_gpus": runs.loc[reference, "accelerator_count"],
         "factor_active_params": factors["active_params"],
         "factor_tokens": factors["tokens"],
@@ -276,9 +298,9 @@ def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", refer
         "ref_emissions_vs_reported_pct": 100 * b["emissions_tco2eq"] / b["emissions_reported_tco2eq"],
         "ref_implied_grid_g_per_kwh": tr.implied_grid_intensity_g_per_kwh(b["emissions_reported_tco2eq"], energy_ref_at_meta),
         "grid_intensity_g_per_kwh": params["grid_intensity_g_per_kwh"],
-        "china_grid_g_per_kwh": data.grid_intensity.set_index("region").loc["china", "g_co2_per_kwh"],
+        "china_grid_g_per_kwh": data.grid_intensity.set_index("region").loc["china", "g_co2eq_per_kwh"],
         "china_grid_year": data.grid_intensity.set_index("region").loc["china", "year"],
-        "run_emissions_china_t": tr.emissions_tco2eq(a["energy_kwh"], data.grid_intensity.set_index("region").loc["china", "g_co2_per_kwh"]),
+        "run_emissions_china_t": tr.emissions_tco2eq(a["energy_kwh"], data.grid_intensity.set_index("region").loc["china", "g_co2eq_per_kwh"]),
         "pue": params["pue"],
         "power_fraction": params["power_fraction"],
         "base_win_pct": 100 * (wins["base"]["winner"] == run).mean(),
@@ -287,6 +309,10 @@ def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", refer
         "chat_benchmarks": len(wins["chat"]),
         "base_wins": (wins["base"]["winner"] == run).sum(),
         "chat_wins": (wins["chat"]["winner"] == run).sum(),
+        "base_ties": (wins["base"]["winner"] == "tie").sum(),
+        "chat_ties": (wins["chat"]["winner"] == "tie").sum(),
+        "base_losses": (wins["base"]["winner"] == reference).sum(),
+        "chat_losses": (wins["chat"]["winner"] == reference).sum(),
         "run_elo": arena.loc[run, "elo"],
         "ref_elo": arena.loc[reference, "elo"],
     }
@@ -296,11 +322,15 @@ def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", refer
 def chapter_texts(data: Dataset, run: str = "deepseek-v3", reference: str = "llama-3.1-405b") -> dict[str, str]:
     """Words the chapter takes from the data (dates, benchmark names), by name, as Markdown."""
     h2h = head_to_head(data, run, reference)
-    lost = h2h[h2h["winner"] == reference]
-    names = [f"{r.benchmark} ({r.suite})" for r in lost.itertuples()]
-    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+
+    def listed(rows: pd.DataFrame) -> str:
+        names = [f"{r.benchmark} ({r.suite})" for r in rows.itertuples()]
+        joined = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+        return f"{len(names)} of them: {joined}" if names else "none of them"
+
     return {
-        "reference_wins_list": f"{len(names)} of them: {listed}" if names else "none of them",
+        "reference_wins_list": listed(h2h[h2h["winner"] == reference]),
+        "ties_list": listed(h2h[h2h["winner"] == "tie"]),
         "arena_date": data.arena.loc[run, "snapshot_date"].strftime("%-d %B %Y"),
         "largest_cluster_date": data.clusters.loc["xai-colossus", "date"].strftime("%B %Y"),
     }

@@ -264,7 +264,7 @@ def test_epoch_scenario_reproduces_0_30_wh(dataset, epoch_params):
         ({"serving_pue": 0.9}, "parameter serving_pue: 0.9 is out of range; allowed: a number >= 1"),
         ({"samples": 0}, "parameter samples: 0 is out of range; allowed: a whole number >= 1"),
         ({"output_tokens": 0}, "parameter output_tokens: 0 is out of range"),
-        ({"accelerator": "h900"}, "parameter accelerator: 'h900' is not allowed; allowed: one of: h100-sxm, h800-sxm, a100-sxm"),
+        ({"accelerator": "h900"}, "parameter accelerator: 'h900' is not allowed; allowed: one of: h100-sxm, h800-sxm, a100-sxm, a100-sxm-40gb"),
     ],
 )
 def test_bad_parameters_are_named(values, message):
@@ -274,7 +274,7 @@ def test_bad_parameters_are_named(values, message):
 
 
 def test_unknown_accelerator_past_validation_names_parameter_and_choices(dataset, defaults):
-    with pytest.raises(ValueError, match=r"parameter accelerator: 'h900' is not in data/hardware.csv; allowed: h100-sxm, h800-sxm, a100-sxm"):
+    with pytest.raises(ValueError, match=r"parameter accelerator: 'h900' is not in data/hardware.csv; allowed: h100-sxm, h800-sxm, a100-sxm, a100-sxm-40gb"):
         ia.request_energy(dataset, {**defaults, "accelerator": "h900"})
 
 

@@ -74,3 +74,45 @@ def test_functions_take_arrays():
 @pytest.mark.parametrize("pue", [1.0, 1.1, 1.5, 2.0])
 def test_energy_grows_with_pue(pue):
     assert tr.energy_kwh(1e6, 700, 0.8, pue + 0.1) > tr.energy_kwh(1e6, 700, 0.8, pue)
+
+
+# ---- head-to-head (DeepSeek-V3 report, Tables 3, 6 and 7) ----
+
+from analysis import training_analysis as ta  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def h2h(dataset):
+    return ta.head_to_head(dataset, "deepseek-v3", "llama-3.1-405b").set_index(["suite", "benchmark", "metric"])
+
+
+def test_every_row_of_table_3_is_recorded(dataset):
+    base = dataset.benchmarks[dataset.benchmarks["suite"] == "base"]
+    # Table 3 has 32 benchmark rows, each scoring four base models.
+    assert base.groupby("run_id").size().to_dict() == {"deepseek-v2": 32, "qwen2.5-72b": 32, "llama-3.1-405b": 32, "deepseek-v3": 32}
+
+
+def test_gaps_within_the_captions_margin_are_ties(h2h):
+    # Table 3 caption: "Scores with a gap not exceeding 0.3 are considered to be at the same level."
+    assert h2h.loc[("base", "HellaSwag", "EM"), "winner"] == "tie"  # 88.9 vs 89.2: a gap of exactly 0.3
+    assert h2h.loc[("base", "ARC-Challenge", "EM"), "winner"] == "tie"  # 95.3 vs 95.3
+    assert h2h.loc[("base", "TriviaQA", "EM"), "winner"] == "tie"  # 82.9 vs 82.7
+    assert h2h.loc[("base", "ARC-Easy", "EM"), "winner"] == "deepseek-v3"  # 98.9 vs 98.4: 0.5 is outside the margin
+    # Bits per byte is compared strictly, as the table's bold type does (0.542 bold, 0.548 not).
+    assert h2h.loc[("base", "Pile-test", "BPB"), "winner"] == "llama-3.1-405b"
+
+
+def test_wins_ties_and_losses_are_counted(h2h):
+    counts = ta.head_to_head_counts(h2h.reset_index(), "deepseek-v3", "llama-3.1-405b")
+    assert counts.loc["base", ["benchmarks", "wins", "ties", "losses"]].tolist() == [32, 20, 6, 6]
+    assert counts.loc["chat", ["benchmarks", "wins", "ties", "losses"]].tolist() == [24, 23, 0, 1]
+    assert counts.loc["base", "win_percent"] == pytest.approx(62.5)
+
+
+def test_head_to_head_check_shows_the_ties(dataset, defaults):
+    from analysis.claims import CHECKS
+
+    computed = CHECKS["head_to_head"](dataset, defaults, {"run": "deepseek-v3", "reference": "llama-3.1-405b"})
+    assert "base models: wins 20, ties 6, loses 6 of 32 benchmarks" in computed.basis
+    assert computed.details["base_ties"] == 6
+    assert computed.value == pytest.approx(100 * 43 / 56)
