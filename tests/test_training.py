@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
+from analysis import params as P
 from analysis import training as tr
+from analysis import training_analysis as ta
 
 
 def test_six_n_d_for_deepseek_v3():
@@ -74,3 +76,15 @@ def test_functions_take_arrays():
 @pytest.mark.parametrize("pue", [1.0, 1.1, 1.5, 2.0])
 def test_energy_grows_with_pue(pue):
     assert tr.energy_kwh(1e6, 700, 0.8, pue + 0.1) > tr.energy_kwh(1e6, 700, 0.8, pue)
+
+
+def test_the_nine_percent_sentence_counts_the_bases_inside_the_claim(dataset):
+    """Issue 11: the per-token basis gives 9.69 %, outside 8.5-9.5 %, and only the GPU-hour ratio lies inside 10.5-11.5×.
+
+    Hand-worked: 6·37e9·14.8e12 / 3.8e25 = 8.65 %; 2.788M / 30.84M = 9.04 %; the per-token basis 9.69 %.
+    """
+    texts = ta.chapter_texts(dataset, P.defaults())
+    assert texts["share_bases_in_claim"].startswith("3 of the 4 bases we tried fall inside the 8.5-9.5 % the claim allows")
+    assert texts["share_bases_in_claim"].endswith("FLOP per token (9.69 %) does not")
+    assert texts["ratio_bases_in_claim"].startswith("1 of the 4 bases we tried falls inside the 10.5-11.5 times the claim allows: GPU-hours (11.06 times);")
+    assert "every" not in texts["share_bases_in_claim"] + texts["ratio_bases_in_claim"]
