@@ -665,7 +665,7 @@ def breakdown_sentences(parts: pd.DataFrame, client_device: str, client_seconds:
         third = f"{held} is not small next to the servers: {ratio}"
     else:
         third = f"{held} uses more than the servers: {ratio}"
-    return f"{first}.\n{second}.\n{third}."
+    return f"{first}. {second}. {third}."
 
 
 def top_inputs_phrase(sens: pd.DataFrame, count: int = 3) -> str:

@@ -369,3 +369,40 @@ def test_executed_pages_say_what_their_numbers_say(dataset, tmp_path):
     book.execute("index", scenario, out)
     texts, _ = _texts_and_numbers(glued_values(out))
     check_front_page_words(texts, {**P.defaults(), **scenario})
+
+
+# ---- sentences typed from the data (not the parameters): tied here, so a changed row fails a test ----
+
+
+def test_sentences_typed_from_the_data_still_hold(dataset):
+    runs, hw, clusters, claims = dataset.training_runs, dataset.hardware, dataset.clusters, dataset.claims
+    ds, llama = runs.loc["deepseek-v3"], runs.loc["llama-3.1-405b"]
+    # "Both have the same dense BF16 peak" (H800 and H100); "FP8, whose peak is twice BF16's"
+    assert hw.loc["h800-sxm", "peak_bf16_dense_flop_per_s"] == hw.loc["h100-sxm", "peak_bf16_dense_flop_per_s"]
+    assert hw.loc["h800-sxm", "peak_fp8_dense_flop_per_s"] == pytest.approx(2 * hw.loc["h800-sxm", "peak_bf16_dense_flop_per_s"], rel=1e-3)
+    # '"2.8M" is the total of all three stages rounded'; '"30.8M" is the 405B figure'; the family total is larger
+    stages = ["pre_training", "context_extension", "post_training"]
+    assert round(ta.gpu_hours_counted(ds, stages) / 1e6, 1) == 2.8
+    assert round(llama["gpu_hours_total"] / 1e6, 1) == 30.8
+    family = runs[runs["model"].str.startswith("Llama 3.1")]["gpu_hours_total"].sum()
+    assert family > llama["gpu_hours_total"]
+    # exercise: "with pre-training alone the count falls below the range the claim's rounding allows"
+    assert ds["gpu_hours_pre_training"] < claims.loc["training.deepseek_gpu_hours", "claimed_low"]
+    # limitations: the per-token basis "gives a higher share" than 6·N·D
+    numbers = ta.chapter_numbers(dataset, P.defaults())
+    assert numbers["share_per_token"] > numbers["share_6nd"]
+    # "The largest clusters being brought up in 2024 were larger still"
+    for cluster in ("meta-genai-24k", "xai-colossus"):
+        assert clusters.loc[cluster, "gpus"] > llama["accelerator_count"]
+        assert clusters.loc[cluster, "date"].year == 2024
+    # numbers typed into the exercises' questions
+    assert (ds["params_active"], ds["params_total"], ds["training_tokens"]) == (37e9, 671e9, 14.8e12)
+    assert round(llama["training_flop"] / 1e25, 1) == 3.8
+    assert ds["accelerator_count"] == 2048
+    assert llama["emissions_tco2eq"] == 8930
+    assert (claims.loc["training.cost", "claimed_low"], claims.loc["training.cost", "claimed_high"]) == (5.5e6, 6.5e6)
+    published = ia.published_table(dataset)
+    assert round(published.loc["google-2025-gemini-comprehensive", "energy_wh"], 2) == 0.24
+    assert ia.input_ranges(dataset).loc["gpt2_active_params", "central"] == 1.5e9
+    assert dataset.network_intensity["halving_years"].dropna().tolist() == [2]
+    assert claims.loc["inference.network_energy", "claimed_high"] == 0.1
