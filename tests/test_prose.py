@@ -406,3 +406,15 @@ def test_sentences_typed_from_the_data_still_hold(dataset):
     assert ia.input_ranges(dataset).loc["gpt2_active_params", "central"] == 1.5e9
     assert dataset.network_intensity["halving_years"].dropna().tolist() == [2]
     assert claims.loc["inference.network_energy", "claimed_high"] == 0.1
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_the_front_page_and_the_banner_name_the_same_changes(path):
+    """A scenario edition's banner and its front page's sentence list the same changed parameters, and never 'default'."""
+    scenario = load_scenario(path)
+    banner = book.edition_banner(scenario["parameters"], {**scenario, "name": path.stem})
+    values = P.validate(scenario["parameters"], "index")
+    phrase = prose.assumptions_phrase(values, P.defaults())
+    in_banner = re.findall(r"<code>([a-z_0-9]+)</code>", banner)
+    assert sorted(re.findall(r"`([a-z_0-9]+)`", phrase)) == sorted(in_banner)
+    assert bool(in_banner) == ("default assumptions" not in phrase)
