@@ -91,11 +91,16 @@ def share_bases(bases: pd.DataFrame, claimed_low: float, claimed_high: float) ->
 
 
 def decomposition(factors: pd.DataFrame) -> alt.LayerChart:
-    """The GPU-hour ratio as a product of factors, on a log axis (bars grow from 1×)."""
+    """The GPU-hour ratio as a product of factors, on a log axis (bars grow from 1×).
+
+    ``factors`` is :func:`analysis.training_analysis.decomposition`'s frame: every ratio is
+    reference ÷ run, and the axis says so with the frame's own model names.
+    """
     frame = factors.copy()
     frame["one"] = 1.0
+    reference, run = frame["reference"].iloc[0], frame["run"].iloc[0]
     bars = alt.Chart(frame).mark_bar(height=22).encode(
-        x=alt.X("ratio:Q", title="Factor (Llama 3.1 405B ÷ DeepSeek-V3, log scale)", scale=alt.Scale(type="log", domain=[0.5, 20])),
+        x=alt.X("ratio:Q", title=f"Factor ({reference} ÷ {run}, log scale)", scale=alt.Scale(type="log", domain=[0.5, 20])),
         x2="one:Q",
         y=alt.Y("factor:N", title=None, sort=None),
         color=alt.Color("factor:N", legend=None, sort=None),
@@ -106,7 +111,7 @@ def decomposition(factors: pd.DataFrame) -> alt.LayerChart:
     )
     rule = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#888").encode(x="x:Q")
     parts = ", ".join(f"{f.lower()} {r:.2f} times" for f, r in zip(frame["factor"], frame["ratio"]))
-    description = f"Bar chart on a log scale of the factors whose product is the GPU-hour ratio: {parts}."
+    description = f"Bar chart on a log scale of the factors, each {reference} ÷ {run}, whose product is the GPU-hour ratio: {parts}."
     return (bars + text + rule).properties(width=WIDTH - 160, height=130, description=description)
 
 

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import inference as inf
+from analysis import prose
 from analysis import uncertainty as mc
 from analysis.claims import Computed, check, compose, judge, word
 from analysis.data import Dataset
@@ -526,8 +527,6 @@ def claim_intervals(data: Dataset, params: dict) -> pd.DataFrame:
 
 def chapter_numbers(data: Dataset, params: dict) -> dict[str, float]:
     """Every number the inference chapter quotes in its prose, by name (plain floats, for glue)."""
-    from analysis.scenarios import load_scenario
-
     numbers: dict[str, float] = {}
     for model in MODELS:
         e = request_energy(data, params, model)
@@ -542,7 +541,7 @@ def chapter_numbers(data: Dataset, params: dict) -> dict[str, float]:
         numbers[key] = params[key]
     numbers["utilization_pct"] = 100 * params["utilization"]
     numbers["gpt3_flop"] = float(inf.inference_flop(numbers["gpt3_params_b"] * 1e9, numbers["prompt_tokens"] + params["output_tokens"]))
-    times = bound_by_batch(data, params, "gpt3", batch_sizes=(1, params["batch_size"]))
+    times = bound_by_batch(data, params, "gpt3", batch_sizes=tuple(sorted({1, params["batch_size"]})))
     memory = times[times["bound"].str.startswith("memory")].set_index("batch_size")["seconds"]
     compute = times[times["bound"].str.startswith("compute")].set_index("batch_size")["seconds"]
     numbers["gpt3_memory_s_batch1"] = float(memory.loc[1])
@@ -580,11 +579,15 @@ def chapter_numbers(data: Dataset, params: dict) -> dict[str, float]:
                 "mlenergy-2023-llama2-7b"):
         numbers[key.replace("-", "_") + "_j"] = float(published.loc[key, "energy_j"])
         numbers[key.replace("-", "_") + "_wh"] = float(published.loc[key, "energy_wh"])
-    epoch = load_scenario(SCENARIO_DIR / "epoch-2025.yml")
-    epoch_params = {**params, **epoch["parameters"]}
-    epoch_energy = request_energy(data, epoch_params, "frontier")
-    numbers["epoch_scenario_j"] = epoch_energy.central
-    numbers["epoch_scenario_wh"] = epoch_energy.central / J_PER_WH
+    # Epoch AI's assumptions laid over the defaults, not over this page's values: the sentence
+    # says what Epoch's own setting gives, whatever this edition changed.
+    epoch_j = central_request_energy(data, epoch_scenario_params(), "frontier")
+    numbers["epoch_scenario_j"] = epoch_j
+    numbers["epoch_scenario_wh"] = epoch_j / J_PER_WH
+    for key in SEARCH_FIGURES:
+        numbers[key.replace("-", "_") + "_j"] = float(published.loc[key, "energy_j"])
+        numbers[key.replace("-", "_") + "_kwh"] = float(published.loc[key, "energy_j"]) / J_PER_KWH
+        numbers[key.replace("-", "_") + "_year"] = float(published.loc[key, "year"])
     sens = sensitivity(data, params)
     numbers["lowest_single_input_j"] = float(sens[["energy_at_low_j", "energy_at_high_j"]].min(axis=1).min())
     numbers["top_swing_low_j"] = float(sens.iloc[0][["energy_at_low_j", "energy_at_high_j"]].min())
@@ -592,13 +595,196 @@ def chapter_numbers(data: Dataset, params: dict) -> dict[str, float]:
     return {k: float(v) for k, v in numbers.items()}
 
 
+# The published search figures the chapter names on their own, whatever ``search_estimates`` chooses.
+SEARCH_FIGURES = ("holzle-2009-search", "vanderbauwhede-2024-search")
+# A computed value "reproduces" a published one when it lies within this relative distance of it.
+REPRODUCES_REL = 0.05
+# A part of an energy total below this share of it is "a rounding error"; below SMALL_SHARE "small".
+ROUNDING_SHARE = 0.01
+SMALL_SHARE = 0.10
+# What each input of the request model stands for, in words, for the sensitivity sentence.
+INPUT_MEANINGS = {
+    "batch_size": "how many requests share the hardware",
+    "output_tokens": "how long the answer is",
+    "active_params": "how large the model is",
+    "utilization": "how much of its peak the accelerator achieves",
+    "weight_bytes_per_param": "how many bytes each weight takes",
+    "power_per_accelerator_w": "the accelerator's rated power",
+    "power_fraction_serving": "how much of that power it draws",
+    "host_overhead_factor": "the host's overhead",
+    "serving_pue": "the data centre's PUE",
+    "chars_per_token": "how many characters make a token",
+}
+
+
+def epoch_scenario_params() -> dict:
+    """Epoch AI's baseline (data/scenarios/epoch-2025.yml) laid over the parameters' defaults."""
+    from analysis.params import defaults
+    from analysis.scenarios import load_scenario
+
+    return {**defaults(), **load_scenario(SCENARIO_DIR / "epoch-2025.yml")["parameters"]}
+
+
+def claimed_range(data: Dataset, claim_id: str) -> tuple[float, float]:
+    """A claim's range from data/claims.csv, (low, high) in the claim's unit."""
+    row = data.claims.loc[claim_id]
+    return float(row["claimed_low"]), float(row["claimed_high"])
+
+
+def reproduces_phrase(ours: float, theirs: float, unit: str = "Wh") -> str:
+    """Whether ``ours`` reproduces a published ``theirs``: within :data:`REPRODUCES_REL` of it, or not."""
+    if abs(ours - theirs) <= REPRODUCES_REL * abs(theirs):
+        return f"reproducing their {theirs:g} {unit}"
+    return f"{'above' if ours > theirs else 'below'} their {theirs:g} {unit}: this page's model no longer reproduces it"
+
+
+def intervals_vs_claim_sentence(estimates: dict[str, Estimate], claimed_low: float, claimed_high: float) -> str:
+    """Where each request's 90 % interval lies against the claimed range, model by model (J).
+
+    ``estimates`` maps a label ("GPT-3-sized") to its :class:`Estimate`.
+    """
+    words = {
+        "above": "entirely above it", "below": "entirely below it",
+        "inside": "inside it", "overlapping": "overlapping it",
+    }
+    parts = [
+        f"the {label} request's interval runs from {prose.number(e.low, 'J')} to {prose.number(e.high, 'J')}, "
+        f"{words[prose.position(e.low, e.high, claimed_low, claimed_high)]}"
+        for label, e in estimates.items()
+    ]
+    return f"Against the claim's {prose.range_text(claimed_low, claimed_high, 'J')}, " + "; ".join(parts)
+
+
+def batch_sentence(bound_at_batch: str, batch_size: int) -> str:
+    """What bounds the request at this page's batch size, in words (batch size 1 is "alone")."""
+    if batch_size == 1:
+        return f"this page serves it alone, so it stays {bound_at_batch}-bound"
+    return f"with {batch_size:,} requests sharing each read it is {bound_at_batch}-bound"
+
+
+def host_overhead_phrase(host_overhead_factor: float) -> str:
+    """The host's share of the energy in words: a factor, or none when the power figure already holds it."""
+    if host_overhead_factor == 1:
+        return "with no factor for the host's processors and memory, which this page's power figure is taken to include"
+    return f"times a factor of {host_overhead_factor:.2f} for the host's processors, memory and idle capacity kept for traffic peaks"
+
+
+def output_tokens_phrase(output_tokens: float, epoch_output_tokens: float) -> str:
+    """Whether this page's answer length is Epoch AI's."""
+    if output_tokens == epoch_output_tokens:
+        return "as Epoch AI does"
+    return f"where Epoch AI assumes {epoch_output_tokens:,.0f}"
+
+
+def search_choice_sentence(figures: pd.DataFrame) -> str:
+    """How the search range is built from the chosen published figures (newest first, as :func:`search_figures` gives them)."""
+    named = [f"{row.subject} ({int(row.year)}, {prose.number(row.energy_j, 'J')})" for row in figures.itertuples()]
+    if len(named) == 1:
+        return f"This page uses one figure alone, {named[0]}, with no range around it"
+    energy = figures["energy_j"]
+    return (
+        f"This page takes the span of the {len(named)} figures it uses ({prose.join(named)}) as the range, "
+        f"{prose.range_text(energy.min(), energy.max(), 'J')}, with the newest as the central value"
+    )
+
+
+def search_limitation(figures: pd.DataFrame) -> str:
+    """What the chosen search figures are, by year and kind, for the limitations."""
+    kinds = {"reported": "figure reported by the operator", "estimate": "outside estimate", "derived": "figure derived from reported ones"}
+    items = [f"a {int(row.year)} {kinds.get(row.kind, row.kind)}" for row in figures.sort_values("year").itertuples()]
+    return f"The search figure{'s' if len(items) > 1 else ''} this page uses {'are' if len(items) > 1 else 'is'} {prose.join(items)}"
+
+
+def local_gpu_phrase(local_gpu_power_w: float, sourced_w: float) -> str:
+    """Whether this page's local-GPU power is the RTX 4090's rating it is sourced from."""
+    if local_gpu_power_w == sourced_w:
+        return f"is rated at {local_gpu_power_w:,.0f} W"
+    return f"is taken to draw {local_gpu_power_w:,.0f} W in this edition (its rating is {sourced_w:,.0f} W)"
+
+
+def breakdown_sentences(parts: pd.DataFrame, client_device: str, client_seconds: float) -> str:
+    """Where the energy goes, from :func:`breakdown`'s frame: the accelerators' share, the network and the client, compared."""
+    e = parts.set_index(["request", "component"])["energy_j"]
+    requests = list(dict.fromkeys(parts["request"]))
+    llm, search = requests[0], requests[-1]
+    server_parts = ["accelerator", "host", "idle", "facility_overhead"]
+    llm_server = float(e[llm][server_parts].sum())
+    search_server = float(e[search]["servers"])
+    accelerator_pct = 100 * float(e[llm]["accelerator"]) / llm_server
+    rest = [name for part, name in (("host", "host"), ("idle", "idle capacity"), ("facility_overhead", "facility overhead")) if e[llm][part] > 0]
+    first = f"The accelerators are {accelerator_pct:.0f} % of the LLM request's data-centre energy"
+    first += f"; the rest is {prose.join(rest)}" if rest else ", with nothing on top"
+    totals = {llm: float(e[llm].sum()), search: float(e[search].sum())}
+    network = {r: float(e[r]["network"]) / totals[r] for r in (llm, search)}
+    worst = max(network.values())
+    shares = f"{100 * network[llm]:.2g} % of the LLM request's total and {100 * network[search]:.2g} % of the search's"
+    if worst < ROUNDING_SHARE:
+        second = f"The network is a rounding error ({shares})"
+    elif worst < SMALL_SHARE:
+        second = f"The network is small ({shares})"
+    else:
+        second = f"The network is not negligible: {shares}"
+    client_j = float(e[llm]["client"])
+    against = {llm: client_j / llm_server, search: client_j / search_server}
+    biggest = max(against.values())
+    held = f"The {client_device.replace('_', ' ')} in the reader's hand ({client_seconds:,.0f} seconds, {prose.number(client_j, 'J')})"
+    ratio = f"{100 * against[llm]:.2g} % of the LLM request's server energy and {100 * against[search]:.2g} % of the search's"
+    if biggest < SMALL_SHARE:
+        third = f"{held} is small next to the servers: {ratio}"
+    elif biggest < 1:
+        third = f"{held} is not small next to the servers: {ratio}"
+    else:
+        third = f"{held} uses more than the servers: {ratio}"
+    return f"{first}. {second}. {third}."
+
+
+def top_inputs_phrase(sens: pd.DataFrame, count: int = 3) -> str:
+    """The inputs that move the request's energy most, each with what it stands for, largest swing first."""
+    return prose.join(f"`{name}` ({INPUT_MEANINGS.get(name, name)})" for name in sens["input"].head(count))
+
+
+def single_input_sentence(sens: pd.DataFrame, claimed_low: float, claimed_high: float) -> str:
+    """Whether any one input, moved alone to its favourable end, brings the request into the claimed range (J)."""
+    best = sens[["energy_at_low_j", "energy_at_high_j"]].min(axis=1)
+    best.index = sens["input"]
+    reach = best[best <= claimed_high]
+    start = "Moved one at a time to the favourable end of its range"
+    if reach.empty:
+        return f"{start}, no input brings a frontier request below {prose.number(best.min(), 'J')}, above the claim's top of {prose.number(claimed_high, 'J')}"
+    named = prose.join(f"`{name}` ({prose.number(value, 'J')})" for name, value in reach.sort_values().items())
+    return (
+        f"{start}, {prose.how_many(len(reach), len(best), 'inputs')} {'brings' if len(reach) == 1 else 'bring'} a frontier request "
+        f"to the claim's top of {prose.number(claimed_high, 'J')} or below: {named}"
+    )
+
+
 def chapter_texts(data: Dataset, params: dict) -> dict[str, str]:
-    """Words the chapter takes from the computation (bounds, input names), as Markdown."""
+    """Words the chapter takes from the computation (bounds, names, comparisons, quantifiers), as Markdown."""
     sens = sensitivity(data, params)
+    request_claim = claimed_range(data, "inference.llm_request_energy.frontier")
+    figures = search_figures(data, params)
+    epoch = epoch_scenario_params()
+    epoch_j = central_request_energy(data, epoch, "frontier")
+    local_sourced = float(input_ranges(data).loc["local_gpu_power_w", "central"])
+    ratio_claim = claimed_range(data, "inference.llm_vs_search")
     return {
         "gpt3_bound_batch1": request_bound(data, params, "gpt3", 1),
         "gpt3_bound": request_bound(data, params, "gpt3"),
+        "gpt3_batch_sentence": batch_sentence(request_bound(data, params, "gpt3"), int(params["batch_size"])),
+        "accelerator_name": str(accelerator(data, params)["name"]),
+        "output_tokens_vs_epoch": output_tokens_phrase(params["output_tokens"], epoch["output_tokens"]),
+        "host_overhead_phrase": host_overhead_phrase(params["host_overhead_factor"]),
+        "request_intervals_vs_claim": intervals_vs_claim_sentence(
+            {"GPT-3-sized": request_energy(data, params, "gpt3"), "frontier": request_energy(data, params, "frontier")}, *request_claim),
+        "epoch_reproduces": reproduces_phrase(epoch_j / J_PER_WH, float(published_table(data).loc["epoch-2025-gpt4o", "energy_wh"])),
+        "search_choice": search_choice_sentence(figures),
+        "search_limitation": search_limitation(figures),
+        "llm_vs_search_claimed": prose.range_text(*ratio_claim, "times"),
+        "local_gpu_power": local_gpu_phrase(params["local_gpu_power_w"], local_sourced),
+        "breakdown_sentences": breakdown_sentences(breakdown(data, params), params["client_device"], params["client_seconds"]),
         "top_inputs": ", ".join(f"`{name}`" for name in sens["input"].head(3)),
+        "top_inputs_described": top_inputs_phrase(sens),
+        "single_input": single_input_sentence(sens, *request_claim),
     }
 
 

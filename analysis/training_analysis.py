@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from analysis import prose
 from analysis import training as tr
 from analysis.claims import Computed, check, compose
 from analysis.data import Dataset
@@ -88,13 +89,28 @@ def decomposition(data: Dataset, params: dict, run: str, reference: str) -> pd.D
         a["params_active"], a["training_tokens"], table.loc[reference, "gpu_hours"],
         b["params_active"], b["training_tokens"], table.loc[run, "gpu_hours"],
     )
+    # Every factor is the same way round as the GPU-hour ratio (reference ÷ run): the third is
+    # GPU-hours per 6·N·D FLOP, the inverse of the achieved throughput, so that a bar above 1 always
+    # means the reference needed more of it.
     labels = {
-        "active_params": "Active parameters",
+        "active_params": "Active parameters per token",
         "tokens": "Training tokens",
-        "throughput_per_gpu": "Achieved FLOP/s per GPU",
+        "throughput_per_gpu": "GPU-hours per FLOP (1 ÷ throughput)",
+    }
+    quantities = {
+        "active_params": (a["params_active"], b["params_active"]),
+        "tokens": (a["training_tokens"], b["training_tokens"]),
+        "throughput_per_gpu": tuple(
+            table.loc[r, "gpu_hours"] / tr.dense_training_flop(x["params_active"], x["training_tokens"])
+            for r, x in ((reference, a), (run, b))
+        ),
     }
     frame = pd.DataFrame({"factor": [labels[k] for k in factors], "ratio": [float(v) for v in factors.values()]})
     frame["key"] = list(factors)
+    frame["reference_value"] = [float(quantities[k][0]) for k in factors]
+    frame["run_value"] = [float(quantities[k][1]) for k in factors]
+    frame["reference"] = a["model"]
+    frame["run"] = b["model"]
     return frame
 
 
@@ -266,6 +282,7 @@ def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", refer
         "ratio_min": bases["ratio"].min(),
         "ratio_max": bases["ratio"].max(),
         "run_gpu_hours_m": a["gpu_hours"] / 1e6,
+        "run_all_stages_gpu_hours_m": gpu_hours_counted(runs.loc[run], list(STAGES)) / 1e6,
         "run_pre_training_gpu_hours_m": runs.loc[run, "gpu_hours_pre_training"] / 1e6,
         "run_context_extension_gpu_hours_k": runs.loc[run, "gpu_hours_context_extension"] / 1e3,
         "run_post_training_gpu_hours_k": runs.loc[run, "gpu_hours_post_training"] / 1e3,
@@ -319,8 +336,92 @@ def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", refer
     return {name: float(value) for name, value in numbers.items()}
 
 
-def chapter_texts(data: Dataset, run: str = "deepseek-v3", reference: str = "llama-3.1-405b") -> dict[str, str]:
-    """Words the chapter takes from the data (dates, benchmark names), by name, as Markdown."""
+# Short names of the bases of compute_share_bases, for sentences.
+BASIS_NAMES = {
+    "gpu_hours": "GPU-hours",
+    "flop_6nd": "6·N·D for both runs",
+    "flop_6nd_vs_reported": "6·N·D against the reported FLOP",
+    "flop_per_token": "FLOP per token",
+}
+STAGE_NAMES = {"pre_training": "pre-training", "context_extension": "context extension", "post_training": "post-training"}
+# Two calendar months in days (the Gregorian year's mean length): the report's "less than two months".
+TWO_MONTHS_DAYS = 2 * 365.25 / 12
+# Utilizations within this relative difference are "about the same".
+SAME_UTILIZATION_REL = 0.10
+
+
+def bases_in_claim(values: pd.Series, claimed_low: float, claimed_high: float, unit: str) -> str:
+    """How many bases of :func:`compute_share_bases` give a value inside the claim's range, and which.
+
+    ``values`` is one column of that frame (indexed by basis), in ``unit`` ("%" or "times").
+    E.g. "3 of the 4 bases we tried fall inside the 8.5-9.5 % the claim allows: GPU-hours (9.04 %),
+    ...; FLOP per token (9.69 %) does not".
+    """
+    show = lambda v: f"{v:.2f} {unit}"  # noqa: E731
+    inside = [b for b, v in values.items() if claimed_low <= v <= claimed_high]
+    outside = [b for b in values.index if b not in inside]
+    k, n = len(inside), len(values)
+    named = lambda bases: prose.join(f"{BASIS_NAMES.get(b, b)} ({show(values[b])})" for b in bases)  # noqa: E731
+    text = f"{prose.how_many(k, n, 'bases we tried')} {prose.fall_or_falls(k, n)} inside the {prose.range_text(claimed_low, claimed_high, unit)} the claim allows"
+    if k in (0, n):
+        return f"{text}: {named(values.index)}"
+    return f"{text}: {named(inside)}; {named(outside)} {'does' if len(outside) == 1 else 'do'} not"
+
+
+def stages_phrase(stages: list[str]) -> str:
+    """Which of DeepSeek-V3's stages are counted, in words: "every stage", "pre-training alone", "pre-training and post-training"."""
+    if set(stages) == set(STAGES):
+        return "every stage"
+    names = [STAGE_NAMES.get(s, s) for s in STAGES if s in stages]
+    return f"{names[0]} alone" if len(names) == 1 else prose.join(names)
+
+
+def duration_phrase(counted_days: float, pre_training_days: float) -> str:
+    """The counted days and pre-training's days against the report's "less than two months" (:data:`TWO_MONTHS_DAYS`)."""
+    limit = f"two months ({TWO_MONTHS_DAYS:.1f} days)"
+    if pre_training_days > TWO_MONTHS_DAYS:
+        return f"Pre-training alone takes longer than {limit}, although the report says it took less"
+    if counted_days > TWO_MONTHS_DAYS:
+        return f"Pre-training alone is under {limit}, as the report says; the counted stages together take longer"
+    return f"Both are under {limit}, as the report says of pre-training"
+
+
+def utilization_phrase(reference_pct: float, run_pct: float, reference: str, run: str) -> str:
+    """Compare two runs' utilization: "about the same" only within :data:`SAME_UTILIZATION_REL` of each other."""
+    if abs(reference_pct - run_pct) <= SAME_UTILIZATION_REL * max(reference_pct, run_pct):
+        return "Both runs used about the same fraction of their GPUs' dense BF16 peak"
+    higher, lower = (reference, run) if reference_pct > run_pct else (run, reference)
+    return f"{higher} used a larger fraction of its GPUs' dense BF16 peak than {lower}"
+
+
+def main_factor_phrase(factor: float, product: float) -> str:
+    """How much of a ratio ``product`` one ``factor`` explains, on a log scale: "almost all of the gap comes from", ...
+
+    Shares: 90-110 % "almost all", above 110 % "more than all" (other factors pull the other way),
+    50-90 % "most", below 50 % "part".
+    """
+    if product <= 0 or factor <= 0 or product == 1:
+        return "part of the gap comes from"
+    share = math.log(factor) / math.log(product)
+    if share > 1.1:
+        return "more than all of the gap (the other factors pull the other way) comes from"
+    if share >= 0.9:
+        return "almost all of the gap comes from"
+    if share >= 0.5:
+        return "most of the gap comes from"
+    return "part of the gap comes from"
+
+
+def grid_phrase(data: Dataset, grid_intensity_g_per_kwh: float) -> str:
+    """Where this page's grid intensity comes from: the world average when it is that value, else it says so."""
+    world = data.grid_intensity.set_index("region").loc["world"]
+    if math.isclose(grid_intensity_g_per_kwh, float(world["g_co2eq_per_kwh"])):
+        return f"the world average for {int(world['year'])}"
+    return f"set for this edition; the world average for {int(world['year'])} was {float(world['g_co2eq_per_kwh']):.0f} g"
+
+
+def chapter_texts(data: Dataset, params: dict, run: str = "deepseek-v3", reference: str = "llama-3.1-405b") -> dict[str, str]:
+    """Words the chapter takes from the data and the computed numbers (dates, names, quantifiers, comparisons), as Markdown."""
     h2h = head_to_head(data, run, reference)
 
     def listed(rows: pd.DataFrame) -> str:
@@ -328,11 +429,25 @@ def chapter_texts(data: Dataset, run: str = "deepseek-v3", reference: str = "lla
         joined = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
         return f"{len(names)} of them: {joined}" if names else "none of them"
 
+    bases = compute_share_bases(data, params, run, reference)
+    claims = data.claims
+    share_band = claims.loc["training.compute_share", ["claimed_low", "claimed_high"]].astype(float)
+    ratio_band = claims.loc["training.compute_ratio", ["claimed_low", "claimed_high"]].astype(float)
+    numbers = chapter_numbers(data, params, run, reference)
+    runs = data.training_runs
     return {
         "reference_wins_list": listed(h2h[h2h["winner"] == reference]),
         "ties_list": listed(h2h[h2h["winner"] == "tie"]),
         "arena_date": data.arena.loc[run, "snapshot_date"].strftime("%-d %B %Y"),
         "largest_cluster_date": data.clusters.loc["xai-colossus", "date"].strftime("%B %Y"),
+        "share_bases_in_claim": bases_in_claim(bases["share_percent"], *share_band, "%"),
+        "ratio_bases_in_claim": bases_in_claim(bases["ratio"], *ratio_band, "times"),
+        "stages_counted": stages_phrase(params["deepseek_stages"]),
+        "duration_vs_two_months": duration_phrase(numbers["run_days"], numbers["run_days_pre_training"]),
+        "utilization_comparison": utilization_phrase(
+            numbers["ref_utilization_bf16_pct"], numbers["run_utilization_bf16_pct"], runs.loc[reference, "model"], runs.loc[run, "model"]),
+        "gap_main_factor": main_factor_phrase(numbers["factor_active_params"], numbers["factor_product"]),
+        "grid_intensity_source": grid_phrase(data, params["grid_intensity_g_per_kwh"]),
     }
 
 

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
+from analysis import params as P
 from analysis import training as tr
+from analysis import training_analysis as ta
 
 
 def test_six_n_d_for_deepseek_v3():
@@ -116,3 +118,15 @@ def test_head_to_head_check_shows_the_ties(dataset, defaults):
     assert "base models: wins 20, ties 6, loses 6 of 32 benchmarks" in computed.basis
     assert computed.details["base_ties"] == 6
     assert computed.value == pytest.approx(100 * 43 / 56)
+
+
+def test_the_nine_percent_sentence_counts_the_bases_inside_the_claim(dataset):
+    """Issue 11: the per-token basis gives 9.69 %, outside 8.5-9.5 %, and only the GPU-hour ratio lies inside 10.5-11.5×.
+
+    Hand-worked: 6·37e9·14.8e12 / 3.8e25 = 8.65 %; 2.788M / 30.84M = 9.04 %; the per-token basis 9.69 %.
+    """
+    texts = ta.chapter_texts(dataset, P.defaults())
+    assert texts["share_bases_in_claim"].startswith("3 of the 4 bases we tried fall inside the 8.5-9.5 % the claim allows")
+    assert texts["share_bases_in_claim"].endswith("FLOP per token (9.69 %) does not")
+    assert texts["ratio_bases_in_claim"].startswith("1 of the 4 bases we tried falls inside the 10.5-11.5 times the claim allows: GPU-hours (11.06 times);")
+    assert "every" not in texts["share_bases_in_claim"] + texts["ratio_bases_in_claim"]
