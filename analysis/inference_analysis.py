@@ -688,6 +688,20 @@ def search_choice_sentence(figures: pd.DataFrame) -> str:
     )
 
 
+def search_short_sentence(figures: pd.DataFrame) -> str:
+    """The short answer's sentence on search energy: each chosen figure by name and year, newest first.
+
+    ``figures`` as :func:`search_figures` gives them (newest first). E.g. "A web search is put at 144 J by
+    Conventional Google search (2024, the newest figure used) and at 1,080 J by Google web search (2009)".
+    """
+    rows = list(figures.itertuples())
+    first = f"A web search is put at {prose.number(rows[0].energy_j, 'J')} by {rows[0].subject} ({int(rows[0].year)}"
+    if len(rows) == 1:
+        return first + ", the only figure this page uses)"
+    rest = [f"at {prose.number(r.energy_j, 'J')} by {r.subject} ({int(r.year)})" for r in rows[1:]]
+    return first + ", the newest figure used) and " + prose.join(rest)
+
+
 def search_limitation(figures: pd.DataFrame) -> str:
     """What the chosen search figures are, by year and kind, for the limitations."""
     kinds = {"reported": "figure reported by the operator", "estimate": "outside estimate", "derived": "figure derived from reported ones"}
@@ -778,6 +792,7 @@ def chapter_texts(data: Dataset, params: dict) -> dict[str, str]:
             {"GPT-3-sized": request_energy(data, params, "gpt3"), "frontier": request_energy(data, params, "frontier")}, *request_claim),
         "epoch_reproduces": reproduces_phrase(epoch_j / J_PER_WH, float(published_table(data).loc["epoch-2025-gpt4o", "energy_wh"])),
         "search_choice": search_choice_sentence(figures),
+        "search_short": search_short_sentence(figures),
         "search_limitation": search_limitation(figures),
         "llm_vs_search_claimed": prose.range_text(*ratio_claim, "times"),
         "local_gpu_power": local_gpu_phrase(params["local_gpu_power_w"], local_sourced),

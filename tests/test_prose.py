@@ -120,8 +120,13 @@ def check_inference_words(texts: dict, numbers: dict, params: dict, dataset) -> 
     for year in chosen["year"]:
         assert str(int(year)) in texts["search_choice"] and str(int(year)) in texts["search_limitation"]
     assert ("one figure alone" in texts["search_choice"]) == (len(chosen) == 1)
+    newest = chosen.sort_values("year").iloc[-1]
+    assert texts["search_short"].startswith(f"A web search is put at {prose.number(newest['energy_j'], 'J')} by {newest['subject']}")
+    assert ("the only figure" in texts["search_short"]) == (len(chosen) == 1)
+    for row in chosen.itertuples():
+        assert f"{row.subject} ({int(row.year)}" in texts["search_short"]
     for year in ia.published_table(dataset).query("service == 'web_search'").drop(chosen.index)["year"]:
-        assert str(int(year)) not in texts["search_choice"] + texts["search_limitation"]
+        assert str(int(year)) not in texts["search_choice"] + texts["search_limitation"] + texts["search_short"]
     assert texts["llm_vs_search_claimed"] == prose.range_text(*_claim(dataset, "inference.llm_vs_search"), "times")
     sourced = float(dataset.inference_inputs.query("input == 'local_gpu_power_w' and bound == 'central'")["value"].iloc[0])
     assert ("rated at" in texts["local_gpu_power"] and "taken" not in texts["local_gpu_power"]) == (numbers["local_gpu_w"] == sourced)
@@ -285,7 +290,7 @@ TYPED = {
     "index": ["under the default assumptions"],
 }
 # The cells other parts of the book own and that this check leaves alone: the inference chapter's opening.
-NOT_CHECKED = {("inference_vs_search", 0)}
+NOT_CHECKED: set[tuple[str, int]] = set()
 
 
 @pytest.mark.parametrize("notebook", sorted(TYPED))
@@ -421,3 +426,20 @@ def test_the_front_page_and_the_banner_name_the_same_changes(path):
     in_banner = re.findall(r"<code>([a-z_0-9]+)</code>", banner)
     assert sorted(re.findall(r"`([a-z_0-9]+)`", phrase)) == sorted(in_banner)
     assert bool(in_banner) == ("default assumptions" not in phrase)
+
+
+# ---- verdict words sit where a noun reads: "the verdict is mixed", never "the claim mixed" -------
+
+_VERDICT_GLUE = re.compile(r"(.{0,40})\{glue:md\}`verdict_[a-z0-9_.]+`")
+
+
+@pytest.mark.parametrize("notebook", ["index", "training_compute", "inference_vs_search"])
+def test_verdicts_are_named_as_verdicts_in_prose(notebook):
+    """A glued verdict may be any of the words (holds, understates, overstates, mixed, unverifiable), so the
+    sentence around it must read with each of them: it follows "verdict is", "verdict:" or "the verdict"."""
+    cells = json.loads((ROOT / "book" / f"{notebook}.ipynb").read_text(encoding="utf-8"))["cells"]
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] != "markdown":
+            continue
+        for before in _VERDICT_GLUE.findall("".join(cell["source"])):
+            assert re.search(r"(verdict( on .+)?( is|:)|the verdict)\s*$", before), f"book/{notebook}.ipynb cell {index}: ...{before!r}"
