@@ -1,0 +1,211 @@
+"""The serving-energy physics (analysis/serving.py): hand-worked numbers, properties and bad inputs.
+
+The model specs are written out here from the models' config.json files, so the
+physics is tested independently of data/models.csv.
+"""
+
+import numpy as np
+import pytest
+
+from analysis import serving as S
+from analysis import serving_analysis as A
+
+# meta-llama/Llama-3.1-8B config.json: 32 layers, 32 heads, 8 KV heads, head size 128 (4096 / 32); 8.03B parameters.
+LLAMA_8B = {"model_id": "llama-3.1-8b", "params_total": 8.03e9, "params_active": 8.03e9, "layers": 32, "hidden_size": 4096,
+            "attention": "gqa", "attention_heads": 32, "kv_heads": 8, "head_dim": 128}
+# deepseek-ai/DeepSeek-V3 config.json: 61 layers, 128 heads, kv_lora_rank 512, qk_rope_head_dim 64, v_head_dim 128,
+# 256 routed experts, 8 per token, 1 shared; 671B total, 37B active (DeepSeek-V3 report, abstract).
+DEEPSEEK_V3 = {"model_id": "deepseek-v3", "params_total": 671e9, "params_active": 37e9, "layers": 61, "hidden_size": 7168,
+               "attention": "mla", "attention_heads": 128, "head_dim": 128, "kv_lora_rank": 512, "qk_rope_head_dim": 64,
+               "experts_total": 256, "experts_per_token": 8, "experts_shared": 1}
+# Qwen/Qwen3-30B-A3B config.json: 48 layers, 32 heads, 4 KV heads, head size 128, 128 experts, 8 per token; 30.5B / 3.3B.
+QWEN3_30B = {"model_id": "qwen3-30b-a3b", "params_total": 30.5e9, "params_active": 3.3e9, "layers": 48, "hidden_size": 2048,
+             "attention": "gqa", "attention_heads": 32, "kv_heads": 4, "head_dim": 128, "experts_total": 128, "experts_per_token": 8}
+# NVIDIA H100 SXM datasheet: 989.4 TFLOP/s dense BF16, 1,978.9 FP8, 3.35 TB/s, 80 GB, 700 W.
+H100 = {"accelerator": "h100-sxm", "peak_bf16_dense_flop_per_s": 989.4e12, "peak_fp8_dense_flop_per_s": 1978.9e12,
+        "board_power_w": 700.0, "idle_power_w": 70.0, "memory_bandwidth_bytes_per_s": 3.35e12, "memory_bytes": 80e9,
+        "power_scope": "accelerator"}
+A100 = {"accelerator": "a100-sxm-80gb", "peak_bf16_dense_flop_per_s": 312e12, "peak_fp8_dense_flop_per_s": float("nan"),
+        "board_power_w": 400.0, "idle_power_w": 50.0, "memory_bandwidth_bytes_per_s": 2.039e12, "memory_bytes": 80e9,
+        "power_scope": "accelerator"}
+EFFICIENCIES = {"compute_utilization": 0.5, "bandwidth_utilization": 0.8, "power_share_memory_bound": 0.3, "step_overhead_s": 0.002}
+FACILITY = {"host_overhead_factor": 1.57, "pue": 1.2, "grid_intensity_g_per_kwh": 400.0, "wue_l_per_kwh": 0.3,
+            "electricity_water_l_per_kwh": 3.0}
+
+
+def request(model=LLAMA_8B, accelerator=H100, precision="bf16", **values):
+    inputs = {**A.model_inputs(model), **A.accelerator_inputs(accelerator, precision), **EFFICIENCIES, **FACILITY,
+              "batch_size": 64, "input_tokens": 200, "output_tokens": 900, **values}
+    return S.resolve(inputs)
+
+
+# --- hand-worked numbers ---------------------------------------------------------------------------------------
+
+
+def test_llama_8b_decode_step_at_batch_1_is_memory_bound_at_4_8_ms():
+    # 8.03e9 parameters × 2 bytes = 16.06 GB; / 3.35 TB/s = 4.79 ms at full bandwidth. The KV cache of one
+    # 1,100-token sequence (131 kB per token) adds 0.04 ms; the compute is 16 GFLOP / 989 TFLOP/s = 0.016 ms.
+    out = request(batch_size=1, input_tokens=0, output_tokens=1, bandwidth_utilization=1.0, compute_utilization=1.0,
+                  step_overhead_s=0.0)
+    assert out["weight_bytes"] == pytest.approx(16.06e9)
+    assert out["decode_step_memory_s"] == pytest.approx(16.06e9 / 3.35e12 + 131072 * 1 / 3.35e12, rel=1e-9)
+    assert out["decode_step_memory_s"] == pytest.approx(4.8e-3, rel=0.01)
+    assert out["decode_step_compute_s"] < out["decode_step_memory_s"] / 100
+
+
+def test_kv_cache_bytes_per_token_gqa_and_mla():
+    # Llama 3.1 8B: 2 (K and V) × 32 layers × 8 KV heads × 128 × 2 bytes = 131,072 bytes per token.
+    assert request()["kv_cache_bytes_per_token"] == 131_072
+    # DeepSeek-V3 (MLA): 61 layers × (512 latent + 64 RoPE key) × 2 bytes = 70,272 bytes, against 2 × 61 × 128 × 128 × 2
+    # = 3,997,696 for the same heads with full keys and values: the 57x saving of the DeepSeek-V2 report's §2.1.
+    inputs = A.model_inputs(DEEPSEEK_V3)
+    assert S.kv_cache_bytes_per_token(inputs["kv_values_per_token"]) == 70_272
+
+
+def test_moe_expected_experts_touched_by_hand():
+    # 128 experts, 8 per token, 64 tokens: 128 × (1 − (120/128)^64) = 128 × (1 − 0.016074) = 125.94.
+    assert S.expected_experts_touched(128, 8, 64) == pytest.approx(125.94, abs=0.01)
+    assert S.expected_experts_touched(128, 8, 1) == pytest.approx(8.0)
+    assert S.expected_experts_touched(0, 0, 64) == 0.0
+
+
+def test_moe_per_expert_and_always_active_params_from_totals():
+    # DeepSeek-V3: (671 − 37)B / (256 − 8) = 2.556B per routed expert (all 58 MoE layers), 37 − 8 × 2.556 = 16.55B always on.
+    per_expert = S.routed_params_per_expert(671e9, 37e9, 256, 8)
+    assert per_expert == pytest.approx(634e9 / 248)
+    assert S.always_active_params(671e9, 37e9, 256, 8) == pytest.approx(37e9 - 8 * 634e9 / 248)
+
+
+def test_deepseek_v3_does_not_fit_one_h100_and_is_sized_to_whole_servers():
+    out = request(DEEPSEEK_V3, precision="fp8", batch_size=1, output_tokens=100)
+    # 671 GB of fp8 weights over 72 GB usable per H100 (80 GB × 0.9): 9.3 accelerators, so two 8-GPU servers.
+    assert out["accelerators_per_replica"] == 16
+
+
+# --- properties ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", [LLAMA_8B, QWEN3_30B], ids=["dense", "moe"])
+def test_moe_touched_weights_lie_between_active_and_total_and_grow_with_batch(model):
+    batches = np.array([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024])
+    touched = S.decode_params_touched(model["params_total"], model["params_active"], model.get("experts_total", 0),
+                                      model.get("experts_per_token", 0), batches)
+    assert np.all(np.diff(touched) >= 0)
+    assert np.all(touched >= model["params_active"] * (1 - 1e-12))
+    assert np.all(touched <= model["params_total"] * (1 + 1e-12))
+    if model.get("experts_total"):
+        assert touched[0] == pytest.approx(model["params_active"])
+        assert touched[6] > 0.95 * model["params_total"]  # at batch 64 nearly every expert is read
+
+
+def test_energy_per_request_never_rises_with_batch_size_while_memory_bound():
+    batches = np.array([1, 2, 4, 8, 16, 32, 64])
+    out = request(batch_size=batches, accelerators_per_replica=1)
+    assert np.all(out["decode_step_memory_s"] > out["decode_step_compute_s"])
+    assert np.all(np.diff(out["accelerator_energy_j"]) < 0)
+
+
+def test_batching_from_64_to_512_lowers_energy_per_request():
+    out = request(batch_size=np.array([64, 512]), accelerators_per_replica=1)
+    assert out["accelerator_energy_j"][1] < out["accelerator_energy_j"][0] / 1.3
+
+
+def test_more_output_tokens_never_cost_less_and_long_outputs_cost_more_per_token():
+    tokens = np.array([1, 10, 100, 600, 1000, 7000, 20000])
+    out = request(output_tokens=tokens, accelerators_per_replica=1, batch_size=8)
+    assert np.all(np.diff(out["facility_energy_j"]) > 0)
+    per_token = out["accelerator_energy_j"] / tokens
+    assert per_token[5] > per_token[3]  # the KV cache grows with the context
+
+
+def test_long_prompts_cost_more_than_linearly():
+    prompts = np.array([1_000, 10_000, 100_000])
+    out = request(input_tokens=prompts, output_tokens=500, batch_size=1, accelerators_per_replica=1)
+    assert out["prefill_flop"][2] / out["prefill_flop"][1] > 10  # attention grows with the square of the prompt
+
+
+def test_fp8_is_never_slower_than_bf16():
+    for batch in (1, 16, 256):
+        bf16 = request(batch_size=batch, precision="bf16", accelerators_per_replica=1)
+        fp8 = request(batch_size=batch, precision="fp8", accelerators_per_replica=1)
+        assert fp8["accelerator_seconds"] <= bf16["accelerator_seconds"]
+
+
+def test_power_lies_between_idle_and_rated():
+    out = request(batch_size=np.array([1, 64, 1024]), accelerators_per_replica=1)
+    assert np.all(out["decode_power_w"] >= 70) and np.all(out["decode_power_w"] <= 700)
+    assert np.all(np.diff(out["decode_power_w"]) > 0)  # more load, more power: not a fixed fraction of the rating
+
+
+def test_a_whole_server_power_figure_is_not_multiplied_by_the_host_overhead():
+    server = {**H100, "board_power_w": 1275.0, "idle_power_w": 127.5, "power_scope": "server"}
+    out = request(accelerator=server)
+    assert out["it_energy_j"] == pytest.approx(out["accelerator_energy_j"])
+    assert request()["it_energy_j"] == pytest.approx(1.57 * request()["accelerator_energy_j"])
+
+
+def test_boundaries_carbon_and_water_by_hand():
+    out = request()
+    facility_kwh = out["facility_energy_j"] / 3.6e6
+    it_kwh = out["it_energy_j"] / 3.6e6
+    assert out["facility_energy_j"] == pytest.approx(1.2 * out["it_energy_j"])
+    assert out["co2e_g"] == pytest.approx(facility_kwh * 400.0)
+    assert out["water_ml"] == pytest.approx((0.3 * it_kwh + 3.0 * facility_kwh) * 1000)
+
+
+def test_a_supplied_intermediate_is_used_and_its_inputs_are_not_needed():
+    given = {"accelerator_energy_j": 100.0, "host_overhead_factor": 1.5, "power_covers_host": 0.0, "pue": 1.1}
+    out = S.resolve(given, wanted=("facility_energy_j",))
+    assert out["facility_energy_j"] == pytest.approx(165.0)
+    sized = request(accelerators_per_replica=4)
+    assert sized["accelerators_per_replica"] == 4
+
+
+def test_every_quantity_has_a_unit():
+    out = request()
+    for name in out:
+        assert S.unit(name)
+
+
+def test_a_replica_too_small_for_its_batch_runs_fewer_sequences_at_once():
+    out = request(batch_size=4096, accelerators_per_replica=1, input_tokens=2000, output_tokens=2000)
+    assert 1 <= out["decode_batch_size"] < 4096
+
+
+# --- bad input -------------------------------------------------------------------------------------------------
+
+
+def test_fp8_on_an_accelerator_without_it_is_refused_in_one_line():
+    with pytest.raises(A.PrecisionError) as caught:
+        A.accelerator_inputs(A100, "fp8")
+    assert len(caught.value.problems) == 1
+    assert "a100-sxm-80gb has no FP8 compute" in caught.value.problems[0]
+
+
+def test_weights_that_do_not_fit_the_chosen_replica_are_refused():
+    with pytest.raises(ValueError, match="accelerators_per_replica: too few"):
+        request(DEEPSEEK_V3, accelerators_per_replica=1)
+
+
+@pytest.mark.parametrize("name, value", [("batch_size", 0.5), ("bandwidth_utilization", 1.5), ("output_tokens", 0),
+                                         ("pue", 0.9), ("step_overhead_s", -1.0), ("input_tokens", float("nan"))])
+def test_impossible_inputs_raise_naming_the_input(name, value):
+    with pytest.raises(ValueError, match=name):
+        request(**{name: value})
+
+
+def test_calibration_recovers_the_efficiencies_that_made_the_data():
+    rows = []
+    for model in (LLAMA_8B, QWEN3_30B, {**LLAMA_8B, "params_total": 1.24e9, "params_active": 1.24e9, "layers": 16}):
+        for batch in (1, 8, 64, 256):
+            for prompt, output in ((200, 900), (4000, 300)):
+                rows.append({**A.model_inputs(model), **A.accelerator_inputs(H100, "bf16"), "batch_size": batch,
+                             "input_tokens": prompt, "output_tokens": output, "accelerators_per_replica": 1})
+    inputs = {k: np.array([r[k] for r in rows], dtype=float) for k in rows[0]}
+    truth = {"compute_utilization": 0.45, "bandwidth_utilization": 0.75, "power_share_memory_bound": 0.3, "step_overhead_s": 0.004}
+    boundary = np.array(["accelerator"] * len(rows))
+    measured = A.predict(inputs, boundary, truth, 1.57, 1.2)
+    m = A.Measurements(None, inputs, measured, boundary, np.array(["a"] * len(rows)), np.array(["x"] * len(rows)))
+    fitted = A.fit(m, (1.57, 1.2))
+    for name, value in truth.items():
+        assert fitted[name] == pytest.approx(value, rel=1e-3)
