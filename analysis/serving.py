@@ -332,7 +332,7 @@ def load_share(busy_share, compute_share, power_share_memory_bound):
 
 
 def power_w(idle_power_w, rated_power_w, load_share):
-    """Power per accelerator: idle + (rated − idle) × load share (a linear power model: Barroso et al. 2018, §5)."""
+    """Power per accelerator: idle + (rated − idle) × load share (the linear power model of Fan et al. 2007, §4.1)."""
     idle = _non_negative("idle_power_w", idle_power_w)
     rated = _positive("rated_power_w", rated_power_w)
     if np.any(idle > rated):
@@ -372,12 +372,12 @@ def it_energy_j(accelerator_energy_j, host_overhead_factor, power_covers_host):
 
 
 def facility_energy_j(it_energy_j, pue):
-    """Facility energy: IT energy × PUE (The Green Grid 2012)."""
+    """Facility energy: IT energy × PUE (PUE's definition: The Green Grid 2012)."""
     return it_energy_j * _at_least_one("pue", pue)
 
 
 def co2e_g(facility_energy_j, grid_intensity_g_per_kwh):
-    """Operational carbon: facility kWh × the grid's g CO2e per kWh (location-based; GHG Protocol Scope 2 Guidance 2015)."""
+    """Operational carbon: facility kWh × the grid's g CO2e per kWh (as Elsworth et al. 2025 compute emissions per prompt)."""
     return facility_energy_j / J_PER_KWH * _non_negative("grid_intensity_g_per_kwh", grid_intensity_g_per_kwh)
 
 
