@@ -483,3 +483,20 @@ def estimate(data, model_id: str, params: Mapping[str, object], explicit=frozens
                        if name in S.QUANTITIES or name in S.INPUTS},
         "notes": notes,
     }
+
+
+def central_quantities(data, model_id: str, params: Mapping[str, object], explicit=frozenset(), **values) -> dict[str, np.ndarray]:
+    """Every quantity of :func:`analysis.serving.resolve` at the central inputs, with ``values`` replacing any input or intermediate.
+
+    For sweeps and charts: pass arrays (``batch_size=np.array([1, 8, 64])``,
+    ``input_tokens=...``, ``output_tokens=...``, ``accelerators_per_replica=...``) and
+    every quantity comes back broadcast over them. ``input_tokens`` replaces the
+    prompt's characters / characters per token.
+    """
+    fixed, ranges, _, _ = request_ranges(data, model_id, params, explicit)
+    inputs = {**fixed, **{k: r.central for k, r in ranges.items()}}
+    if "input_tokens" not in values:
+        inputs = _with_tokens(inputs, float(params["prompt_chars"]))
+    else:
+        inputs.pop("chars_per_token", None)
+    return S.resolve({**inputs, **values})

@@ -209,3 +209,104 @@ def test_calibration_recovers_the_efficiencies_that_made_the_data():
     fitted = A.fit(m, (1.57, 1.2))
     for name, value in truth.items():
         assert fitted[name] == pytest.approx(value, rel=1e-3)
+
+
+# --- with the data: the command, the calibration file, the validation targets --------------------------------
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    from analysis import data
+
+    return data.load()
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_calibration_file_is_a_fresh_fit_of_the_measurements(dataset):
+    fresh = A.calibrate(dataset).set_index("parameter")
+    stored = A.calibration()
+    assert list(fresh.index) == list(stored), "regenerate with: python -m analysis calibrate"
+    for name, r in stored.items():
+        for bound in ("low", "central", "high"):
+            assert getattr(r, bound) == pytest.approx(fresh.loc[name, bound], rel=2e-3), \
+                f"{name} {bound}: regenerate with: python -m analysis calibrate"
+
+
+def test_calibrated_efficiencies_are_physical(dataset):
+    for c in A.CALIBRATED:
+        r = A.calibration()[c.name]
+        assert c.lower <= r.low <= r.central <= r.high <= c.upper
+
+
+def test_estimate_json_has_every_key_and_the_same_bytes_twice():
+    first = run_cli("estimate", "llama-3.1-8b", "-p", "samples=2000", "--format", "json")
+    second = run_cli("estimate", "llama-3.1-8b", "-p", "samples=2000", "--format", "json")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    result = json.loads(first.stdout)
+    assert {"model", "accelerator", "parameters", "tokens", "accelerator_seconds", "energy_j", "co2e_g", "water_ml"} <= set(result)
+    for name in ("power_per_accelerator_w", "serving_pue", "grid_intensity_g_per_kwh", "accelerators_per_replica", "batch_size", "precision"):
+        assert name in result["parameters"]
+    numbers = [result["accelerator_seconds"], result["co2e_g"], result["water_ml"], *result["energy_j"].values(),
+               *result["tokens"].values()]
+    for number in numbers:
+        assert set(number) == {"value", "low", "high"}
+        assert number["low"] <= number["value"] <= number["high"]
+    energy = result["energy_j"]
+    assert energy["accelerators"]["value"] < energy["it"]["value"] < energy["facility"]["value"]
+
+
+def test_choosing_an_accelerator_brings_its_own_power_and_an_explicit_power_wins(dataset):
+    from analysis import params as P
+
+    a100 = A.estimate(dataset, "llama-3.1-8b", P.validate({"accelerator": "a100-sxm-80gb", "samples": 200}))
+    assert a100["parameters"]["power_per_accelerator_w"] == float(dataset.hardware.loc["a100-sxm-80gb", "board_power_w"])
+    assert "rated power of a100-sxm-80gb" in a100["notes"][0]
+    values = {"accelerator": "a100-sxm-80gb", "power_per_accelerator_w": 500.0, "samples": 200}
+    mine = A.estimate(dataset, "llama-3.1-8b", P.validate(values), explicit=frozenset(values))
+    assert mine["parameters"]["power_per_accelerator_w"] == 500.0 and "set explicitly" in mine["notes"][0]
+
+
+def test_a_whole_server_power_figure_counts_the_host_once(dataset):
+    from analysis import params as P
+
+    values = {"power_per_accelerator_w": 1275.0, "power_scope": "server", "samples": 500}
+    server = A.estimate(dataset, "frontier", P.validate(values), explicit=frozenset(values))
+    assert server["energy_j"]["accelerators"]["value"] is None
+    q = server["quantities"]
+    assert q["it_energy_j"]["value"] == pytest.approx(q["accelerator_energy_j"]["value"], rel=1e-5)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("estimate", "gpt-9"), "model: 'gpt-9' is not in data/models.csv; allowed: "),
+    (("estimate", "llama-3.1-8b", "-p", "accelerator=tpu-v9"), "parameter accelerator: 'tpu-v9' is not allowed; allowed: one of: "),
+    (("estimate", "llama-3.1-8b", "-p", "accelerator=a100-sxm-80gb", "-p", "precision=fp8"), "has no FP8 compute"),
+    (("estimate", "llama-3.1-8b", "-p", "precision=fp4"), "parameter precision: 'fp4' is not allowed"),
+    (("estimate", "deepseek-v3", "-p", "accelerators_per_replica=1"), "accelerators_per_replica: too few"),
+])
+def test_bad_input_is_one_line_and_exit_status_2(args, message):
+    done = run_cli(*args)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], done.stderr
+
+
+def test_validation_meets_the_figures_it_achieves(dataset):
+    table = A.validation_table(dataset)
+    summary = A.validation_summary(table).set_index("family")
+    # Held at the achieved figures: a change that degrades them fails.
+    assert ACHIEVED.keys() == set(summary.index)
+    for family_name, (median_within, worst_within) in ACHIEVED.items():
+        median, worst = summary.loc[family_name, "median_ratio"], summary.loc[family_name, "worst_ratio"]
+        assert 1 / median_within <= median <= median_within, family_name
+        assert 1 / worst_within <= worst <= worst_within, family_name
