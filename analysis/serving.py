@@ -14,15 +14,17 @@ The request, per replica of ``accelerators_per_replica`` accelerators serving
   achieved fraction of peak FLOP/s, unless reading the weights once for the
   batch's prompts takes longer (Pope et al. 2022, §2 and §3.3).
 - **Decode** (each output token): one step serves every sequence of the batch.
-  Its time is the larger of compute time and memory time (the roofline; Pope et
-  al. 2022, §2; Williams et al. 2009), plus a fixed per-step overhead (scheduling,
-  kernel launches, sampling) that small models' measurements show.
+  Its weight multiplications and its attention each take the larger of their
+  compute time and memory time (the roofline; Pope et al. 2022, §2; Williams et
+  al. 2009), one after the other, plus a fixed per-step overhead (scheduling,
+  kernel launches, sampling) that small models' measurements show, and, in a
+  mixture-of-experts model, a routing time per token and MoE layer.
   Memory traffic per step is the weights the batch's tokens touch (a
   mixture-of-experts layer only the experts its tokens are routed to) plus every
   sequence's KV cache, which grows with its context (Pope et al. 2022, §2.1, §3.3).
 - **Power**: idle power plus a load-dependent share of (rated − idle): the share
-  drawn while the accelerator streams memory, rising to all of it when compute
-  sets the pace, and idle power during the per-step overhead.
+  drawn while the accelerator streams memory, rising to all of it as compute
+  takes over the step.
 - **Boundaries**: accelerators -> IT equipment (host CPU and memory, networking,
   idle reserve: a factor, skipped when the power figure already covers the whole
   server) -> facility (PUE). Carbon and water follow from the facility and IT
@@ -211,14 +213,28 @@ def accelerators_for_memory(weight_bytes, kv_cache_bytes, memory_bytes, usable_m
     return np.where(need <= ACCELERATORS_PER_SERVER, within, ACCELERATORS_PER_SERVER * np.ceil(need / ACCELERATORS_PER_SERVER))
 
 
+def kv_replication(accelerators_per_replica, kv_cache_heads):
+    """Copies of each sequence's KV cache across a tensor-parallel replica: max(1, accelerators / KV heads), tensor parallelism capped at one server.
+
+    Tensor parallelism splits attention by heads; with fewer KV heads than
+    accelerators each head's cache is held, and read, on several of them (Pope et
+    al. 2022, §3.3: multi-query attention sharded over heads replicates the KV
+    cache). Multi-head latent attention caches one latent per token, shared by
+    all heads (``kv_cache_heads`` = 1), so every accelerator holds all of it.
+    """
+    tensor_parallel = np.minimum(_at_least_one("accelerators_per_replica", accelerators_per_replica), ACCELERATORS_PER_SERVER)
+    return np.maximum(1.0, tensor_parallel / _positive("kv_cache_heads", kv_cache_heads))
+
+
 def decode_batch_size(batch_size, accelerators_per_replica, memory_bytes, weight_bytes, kv_cache_bytes_per_token,
-                      decode_mean_context_tokens, usable_memory_fraction):
+                      kv_replication, decode_mean_context_tokens, usable_memory_fraction):
     """Sequences decoded together: the batch size, or as many as the KV cache left beside the weights can hold.
 
     Engines admit a sequence only while its KV cache fits (vLLM's PagedAttention
     scheduler; Kwon et al. 2023, §4.2), so a batch asked of an accelerator too
     small for it runs with fewer sequences at a time. Sequences join and leave
-    continuously, so each holds on average its mean context. Raises ValueError
+    continuously, so each holds on average its mean context; a replicated cache
+    (:func:`kv_replication`) takes its copies' room. Raises ValueError
     when the weights alone do not fit on ``accelerators_per_replica`` accelerators.
     """
     space = (_at_least_one("accelerators_per_replica", accelerators_per_replica) * _positive("memory_bytes", memory_bytes)
@@ -226,7 +242,7 @@ def decode_batch_size(batch_size, accelerators_per_replica, memory_bytes, weight
     if np.any(space <= 0):
         raise ValueError("accelerators_per_replica: too few to hold the weights in memory; allowed: more accelerators, "
                          "fp8 weights, or 0 to size the replica automatically")
-    fits = np.maximum(np.floor(space / (kv_cache_bytes_per_token * decode_mean_context_tokens)), 1.0)
+    fits = np.maximum(np.floor(space / (kv_cache_bytes_per_token * kv_replication * decode_mean_context_tokens)), 1.0)
     return np.minimum(_at_least_one("batch_size", batch_size), fits)
 
 
@@ -258,9 +274,15 @@ def prefill_params_touched(params_total, params_active, experts_total, experts_p
     return params_touched(params_total, params_active, experts_total, experts_per_token, tokens)
 
 
-def prefill_compute_s(prefill_flop, peak_flop_per_s, compute_utilization):
-    """Accelerator-seconds of prefill compute: FLOP / (peak FLOP/s × achieved fraction of peak) (Epoch AI; Pope et al. 2022)."""
-    return prefill_flop / (_positive("peak_flop_per_s", peak_flop_per_s) * _fraction("compute_utilization", compute_utilization))
+def prefill_compute_s(prefill_flop, peak_flop_per_s, prefill_compute_utilization):
+    """Accelerator-seconds of prefill compute: FLOP / (peak FLOP/s × achieved fraction of peak) (Epoch AI; Pope et al. 2022).
+
+    Prompts are processed many tokens at a time in large matrix multiplications,
+    which reach a larger share of peak than decoding does (Pope et al. 2022,
+    abstract: 76 % MFU processing input tokens at large batch).
+    """
+    return prefill_flop / (_positive("peak_flop_per_s", peak_flop_per_s)
+                           * _fraction("prefill_compute_utilization", prefill_compute_utilization))
 
 
 def prefill_memory_s(prefill_params_touched, weight_bytes_per_param, memory_bandwidth_bytes_per_s, bandwidth_utilization, decode_batch_size):
@@ -280,33 +302,122 @@ def decode_params_touched(params_total, params_active, experts_total, experts_pe
     return params_touched(params_total, params_active, experts_total, experts_per_token, decode_batch_size)
 
 
+def decode_expert_params_touched(params_total, params_active, experts_total, experts_per_token, decode_batch_size):
+    """Routed-expert parameters read per decoding step: one expert's parameters × the experts the batch hits (0 for a dense model)."""
+    return (routed_params_per_expert(params_total, params_active, experts_total, experts_per_token)
+            * expected_experts_touched(experts_total, experts_per_token, decode_batch_size))
+
+
 def decode_step_flop(params_active, layers, attention_dim, decode_batch_size, decode_mean_context_tokens):
     """FLOP of one decoding step for the whole batch: batch × (2·N_active + 4·layers·d_attn·context) (Kaplan et al. 2020, Table 1)."""
     return decode_batch_size * (FLOP_PER_PARAM_PER_TOKEN * params_active
-                         + ATTENTION_FLOP_PER_LAYER_PER_CONTEXT_TOKEN_PER_DIM * layers * attention_dim * decode_mean_context_tokens)
+                                + ATTENTION_FLOP_PER_LAYER_PER_CONTEXT_TOKEN_PER_DIM * layers * attention_dim * decode_mean_context_tokens)
 
 
-def decode_step_bytes(decode_params_touched, weight_bytes_per_param, decode_batch_size, decode_mean_context_tokens, kv_cache_bytes_per_token):
-    """Bytes read per decoding step: the weights touched + every sequence's KV cache (Pope et al. 2022, §2.1 and §3.3)."""
-    return decode_params_touched * weight_bytes_per_param + decode_batch_size * decode_mean_context_tokens * kv_cache_bytes_per_token
+def decode_step_kv_bytes(decode_batch_size, decode_mean_context_tokens, kv_cache_bytes_per_token, kv_replication):
+    """KV-cache bytes read per decoding step: every sequence's context, on every accelerator holding a copy (Pope et al. 2022, §2.1, §3.3)."""
+    return decode_batch_size * decode_mean_context_tokens * kv_cache_bytes_per_token * kv_replication
 
 
-def decode_step_compute_s(decode_step_flop, accelerators_per_replica, peak_flop_per_s, compute_utilization):
-    """Wall seconds of one step's arithmetic, split over the replica's accelerators."""
-    return decode_step_flop / (_at_least_one("accelerators_per_replica", accelerators_per_replica)
-                               * _positive("peak_flop_per_s", peak_flop_per_s) * _fraction("compute_utilization", compute_utilization))
+def decode_step_bytes(decode_params_touched, weight_bytes_per_param, decode_step_kv_bytes):
+    """Bytes read per decoding step: the weights touched + the KV cache (Pope et al. 2022, §2.1 and §3.3)."""
+    return decode_params_touched * weight_bytes_per_param + decode_step_kv_bytes
 
 
-def decode_step_memory_s(decode_step_bytes, accelerators_per_replica, memory_bandwidth_bytes_per_s, bandwidth_utilization):
-    """Wall seconds of one step's memory reads, split over the replica's accelerators."""
-    return decode_step_bytes / (_at_least_one("accelerators_per_replica", accelerators_per_replica)
-                                * _positive("memory_bandwidth_bytes_per_s", memory_bandwidth_bytes_per_s)
-                                * _fraction("bandwidth_utilization", bandwidth_utilization))
+def decode_linear_flop(params_active, decode_batch_size):
+    """FLOP of a step's weight multiplications: 2 × active parameters × batch (Kaplan et al. 2020, §2.1)."""
+    return FLOP_PER_PARAM_PER_TOKEN * params_active * decode_batch_size
 
 
-def decode_step_s(decode_step_compute_s, decode_step_memory_s, step_overhead_s):
-    """Wall seconds of one decoding step: max(compute, memory) + a fixed overhead (roofline, Williams et al. 2009; Pope et al. 2022, §2)."""
-    return np.maximum(decode_step_compute_s, decode_step_memory_s) + _non_negative("step_overhead_s", step_overhead_s)
+def moe_routing_s(moe_layers, decode_batch_size, moe_token_overhead_s):
+    """Wall seconds per step spent routing tokens to experts: MoE layers × batch × a fixed time per token and layer.
+
+    Each token of each mixture-of-experts layer is scored by the router, its
+    top-k chosen, and it is gathered to and scattered back from its experts
+    (Fedus et al. 2022, §2.1; Gale et al. 2023, §3: permutation and padding around
+    the expert multiplications). These are small memory-bound kernels whose time
+    grows with the tokens, not with the weights; every accelerator of a
+    tensor-parallel replica routes every token, so the time is not split. The
+    time per token and layer is fitted to the MoE measurements; 0 for a dense model.
+    """
+    return _non_negative("moe_layers", moe_layers) * decode_batch_size * _non_negative("moe_token_overhead_s", moe_token_overhead_s)
+
+
+def decode_linear_bytes(decode_params_touched, weight_bytes_per_param):
+    """Weight bytes read per step: the weights the batch touches (Pope et al. 2022, §2.1)."""
+    return decode_params_touched * weight_bytes_per_param
+
+
+def decode_attention_flop(layers, attention_dim, decode_batch_size, decode_mean_context_tokens):
+    """FLOP of a step's attention: batch × 4 × layers × d_attn × context (Kaplan et al. 2020, Table 1; Hoffmann et al. 2022, App. F)."""
+    return decode_batch_size * ATTENTION_FLOP_PER_LAYER_PER_CONTEXT_TOKEN_PER_DIM * layers * attention_dim * decode_mean_context_tokens
+
+
+def _compute_s(flop, accelerators_per_replica, peak_flop_per_s, compute_utilization):
+    return flop / (_at_least_one("accelerators_per_replica", accelerators_per_replica) * _positive("peak_flop_per_s", peak_flop_per_s)
+                   * _fraction("compute_utilization", compute_utilization))
+
+
+def _memory_s(nbytes, accelerators_per_replica, memory_bandwidth_bytes_per_s, bandwidth_utilization):
+    return nbytes / (_at_least_one("accelerators_per_replica", accelerators_per_replica)
+                     * _positive("memory_bandwidth_bytes_per_s", memory_bandwidth_bytes_per_s)
+                     * _fraction("bandwidth_utilization", bandwidth_utilization))
+
+
+def decode_linear_compute_s(decode_linear_flop, accelerators_per_replica, peak_flop_per_s, compute_utilization):
+    """Wall seconds of a step's weight multiplications at the achieved FLOP/s, split over the replica."""
+    return _compute_s(decode_linear_flop, accelerators_per_replica, peak_flop_per_s, compute_utilization)
+
+
+def decode_linear_memory_s(decode_linear_bytes, accelerators_per_replica, memory_bandwidth_bytes_per_s, bandwidth_utilization):
+    """Wall seconds to stream a step's weights at the achieved bandwidth, split over the replica."""
+    return _memory_s(decode_linear_bytes, accelerators_per_replica, memory_bandwidth_bytes_per_s, bandwidth_utilization)
+
+
+def decode_attention_compute_s(decode_attention_flop, accelerators_per_replica, peak_flop_per_s, compute_utilization):
+    """Wall seconds of a step's attention arithmetic, split over the replica."""
+    return _compute_s(decode_attention_flop, accelerators_per_replica, peak_flop_per_s, compute_utilization)
+
+
+def decode_attention_memory_s(decode_step_kv_bytes, accelerators_per_replica, memory_bandwidth_bytes_per_s, bandwidth_utilization):
+    """Wall seconds to read a step's KV cache, split over the replica."""
+    return _memory_s(decode_step_kv_bytes, accelerators_per_replica, memory_bandwidth_bytes_per_s, bandwidth_utilization)
+
+
+def decode_step_compute_s(decode_linear_compute_s, decode_attention_compute_s):
+    """Wall seconds of a step's arithmetic (weights and attention)."""
+    return decode_linear_compute_s + decode_attention_compute_s
+
+
+def decode_step_memory_s(decode_linear_memory_s, decode_attention_memory_s):
+    """Wall seconds of a step's memory reads (weights and KV cache)."""
+    return decode_linear_memory_s + decode_attention_memory_s
+
+
+def step_overhead_s(layers, layer_overhead_s):
+    """Time per decoding step beside the rooflines: layers × a fixed time per layer.
+
+    Each layer launches its kernels (norms, projections, attention, routing,
+    all-reduce across a tensor-parallel replica) and waits on their ends whatever
+    the batch; at small batches this, not the roofline, sets the pace of small
+    models and of deep ones (Kwon et al. 2023, §6; vLLM's CUDA graphs exist to
+    cut it). Fitted per engine release to the measurements.
+    """
+    return _positive("layers", layers) * _non_negative("layer_overhead_s", layer_overhead_s)
+
+
+def decode_step_s(decode_linear_compute_s, decode_linear_memory_s, decode_attention_compute_s, decode_attention_memory_s, moe_routing_s,
+                  step_overhead_s):
+    """Wall seconds of one decoding step: a roofline per kernel class, one after the other, plus a fixed overhead.
+
+    max(weight FLOP time, weight read time) + max(attention FLOP time, KV read
+    time) + MoE routing + overhead: the weight multiplications and attention run
+    as separate kernels, each bound by compute or by memory (Williams et al. 2009;
+    Pope et al. 2022, §2 and §3.3 treat the feed-forward and attention layers apart).
+    """
+    return (np.maximum(decode_linear_compute_s, decode_linear_memory_s)
+            + np.maximum(decode_attention_compute_s, decode_attention_memory_s)
+            + moe_routing_s + _non_negative("step_overhead_s", step_overhead_s))
 
 
 def decode_accelerator_s(decode_step_s, output_tokens, accelerators_per_replica, decode_batch_size):
@@ -319,16 +430,18 @@ def accelerator_seconds(prefill_accelerator_s, decode_accelerator_s):
     return prefill_accelerator_s + decode_accelerator_s
 
 
-def load_share(busy_share, compute_share, power_share_memory_bound):
-    """Share of (rated − idle) power drawn: busy × (memory-bound share + (1 − it) × compute-bound share of the busy time).
+def load_share(compute_share, power_share_memory_bound):
+    """Share of (rated − idle) power drawn: the memory-bound share, rising to all of it as compute takes over the step.
 
-    An accelerator streaming memory with its arithmetic units mostly waiting draws
-    far below its rating (Ma et al. 2026: 137-300 W of 700 W on an H200 while
-    decoding); one bound by compute draws about all of it. During the per-step
-    overhead it idles.
+    share = s_mem + (1 − s_mem) × (compute time / step time). An accelerator
+    streaming memory, its arithmetic units mostly waiting, draws well below its
+    rating (ML.ENERGY Leaderboard v3.0: 354-538 W of 700 W per H100 at batch 8);
+    one bound by compute draws about all of it (the same data: 688 W at batch 512).
+    The per-step overhead is mostly small kernels and the gaps between them, with
+    clocks up, so it is charged like memory-bound time, not at idle.
     """
     memory = _share("power_share_memory_bound", power_share_memory_bound)
-    return _share("busy_share", busy_share) * (memory + (1.0 - memory) * _share("compute_share", compute_share))
+    return memory + (1.0 - memory) * _share("compute_share", compute_share)
 
 
 def power_w(idle_power_w, rated_power_w, load_share):
@@ -340,16 +453,15 @@ def power_w(idle_power_w, rated_power_w, load_share):
     return idle + (rated - idle) * load_share
 
 
-def decode_power_w(idle_power_w, rated_power_w, decode_step_compute_s, decode_step_memory_s, decode_step_s, power_share_memory_bound):
+def decode_power_w(idle_power_w, rated_power_w, decode_step_compute_s, decode_step_s, power_share_memory_bound):
     """Mean power per accelerator while decoding (:func:`power_w` with the step's busy and compute shares)."""
-    roofline = np.maximum(decode_step_compute_s, decode_step_memory_s)
-    share = load_share(roofline / decode_step_s, decode_step_compute_s / roofline, power_share_memory_bound)
+    share = load_share(np.minimum(decode_step_compute_s / decode_step_s, 1.0), power_share_memory_bound)
     return power_w(idle_power_w, rated_power_w, share)
 
 
 def prefill_power_w(idle_power_w, rated_power_w, prefill_compute_s, prefill_accelerator_s, power_share_memory_bound):
     """Mean power per accelerator while prefilling (compute-bound prompts draw about the rating)."""
-    share = load_share(1.0, prefill_compute_s / prefill_accelerator_s, power_share_memory_bound)
+    share = load_share(prefill_compute_s / prefill_accelerator_s, power_share_memory_bound)
     return power_w(idle_power_w, rated_power_w, share)
 
 
@@ -413,11 +525,23 @@ _UNITS = {
     "prefill_memory_s": "accelerator-seconds",
     "prefill_accelerator_s": "accelerator-seconds",
     "decode_params_touched": "parameters",
+    "decode_expert_params_touched": "parameters",
+    "decode_step_kv_bytes": "bytes",
+    "decode_linear_flop": "FLOP",
+    "moe_routing_s": "s per decoding step",
+    "decode_linear_bytes": "bytes",
+    "decode_attention_flop": "FLOP",
+    "decode_linear_compute_s": "s",
+    "decode_linear_memory_s": "s",
+    "decode_attention_compute_s": "s",
+    "decode_attention_memory_s": "s",
+    "kv_replication": "copies of the KV cache",
     "decode_step_flop": "FLOP",
     "decode_step_bytes": "bytes",
     "decode_step_compute_s": "s",
     "decode_step_memory_s": "s",
     "decode_step_s": "s",
+    "step_overhead_s": "s per decoding step",
     "decode_accelerator_s": "accelerator-seconds",
     "accelerator_seconds": "accelerator-seconds",
     "decode_power_w": "W",
@@ -442,11 +566,23 @@ _FUNCTIONS = {
     "prefill_memory_s": prefill_memory_s,
     "prefill_accelerator_s": prefill_accelerator_s,
     "decode_params_touched": decode_params_touched,
+    "decode_expert_params_touched": decode_expert_params_touched,
+    "decode_step_kv_bytes": decode_step_kv_bytes,
+    "decode_linear_flop": decode_linear_flop,
+    "moe_routing_s": moe_routing_s,
+    "decode_linear_bytes": decode_linear_bytes,
+    "decode_attention_flop": decode_attention_flop,
+    "decode_linear_compute_s": decode_linear_compute_s,
+    "decode_linear_memory_s": decode_linear_memory_s,
+    "decode_attention_compute_s": decode_attention_compute_s,
+    "decode_attention_memory_s": decode_attention_memory_s,
+    "kv_replication": kv_replication,
     "decode_step_flop": decode_step_flop,
     "decode_step_bytes": decode_step_bytes,
     "decode_step_compute_s": decode_step_compute_s,
     "decode_step_memory_s": decode_step_memory_s,
     "decode_step_s": decode_step_s,
+    "step_overhead_s": step_overhead_s,
     "decode_accelerator_s": decode_accelerator_s,
     "accelerator_seconds": accelerator_seconds,
     "decode_power_w": decode_power_w,
@@ -475,9 +611,11 @@ INPUTS = {
     "params_active": "parameters",
     "experts_total": "routed experts per MoE layer (0: dense)",
     "experts_per_token": "routed experts per token",
+    "moe_layers": "layers with routed experts (0: dense)",
     "layers": "layers",
     "attention_dim": "query heads × head size",
     "kv_values_per_token": "values cached per token",
+    "kv_cache_heads": "KV heads (1 for multi-head latent attention)",
     "precision_bytes_per_value": "bytes per weight",
     "peak_flop_per_s": "FLOP/s at the serving precision",
     "memory_bandwidth_bytes_per_s": "bytes/s",
@@ -488,10 +626,12 @@ INPUTS = {
     "batch_size": "requests per decoding step",
     "input_tokens": "tokens",
     "output_tokens": "tokens",
-    "compute_utilization": "fraction of peak FLOP/s achieved",
+    "compute_utilization": "fraction of peak FLOP/s achieved while decoding",
+    "prefill_compute_utilization": "fraction of peak FLOP/s achieved while prefilling",
     "bandwidth_utilization": "fraction of memory bandwidth achieved",
     "power_share_memory_bound": "share of (rated − idle) power drawn while memory-bound",
-    "step_overhead_s": "s per decoding step",
+    "layer_overhead_s": "s per layer per decoding step",
+    "moe_token_overhead_s": "s per token per MoE layer",
     "host_overhead_factor": "IT energy over accelerator energy",
     "pue": "facility energy over IT energy",
     "grid_intensity_g_per_kwh": "g CO2e per kWh",

@@ -53,17 +53,36 @@ class Calibrated:
     meaning: str
 
 
-# The efficiencies fitted to data/measured_inference.csv, in log space, within physical bounds.
-CALIBRATED = (
+# The efficiencies fitted to data/measured_inference.csv, in log space, within physical bounds. The first four
+# are shared by every measurement; the per-step overhead belongs to the serving engine's release, so it is fitted
+# once per source (each benchmark ran one release): vLLM's own v0.6.0 notes put most of its older releases'
+# time per step in CPU-side scheduling and output processing, which later releases overlap with the GPU's work.
+SHARED = (
     Calibrated("compute_utilization", 0.05, 0.9, 0.4, "fraction of peak FLOP/s",
                "achieved fraction of peak FLOP/s where compute sets the pace (prefill; decoding at large batches)"),
     Calibrated("bandwidth_utilization", 0.2, 1.0, 0.7, "fraction of memory bandwidth",
                "achieved fraction of peak memory bandwidth where memory sets the pace (decoding)"),
-    Calibrated("power_share_memory_bound", 0.02, 1.0, 0.35, "share of (rated − idle) power",
-               "share of the power above idle drawn while decoding is memory-bound"),
-    Calibrated("step_overhead_s", 1e-5, 0.05, 0.003, "s per decoding step",
-               "fixed time per decoding step beside the roofline (scheduling, kernel launches, sampling)"),
+    Calibrated("moe_token_overhead_s", 1e-9, 1e-5, 5e-7, "s per token per MoE layer",
+               "time to route one token through one mixture-of-experts layer (router, top-k, gather and scatter)"),
 )
+OVERHEAD = Calibrated("layer_overhead_s", 1e-7, 2e-3, 1e-4, "s per layer per decoding step",
+                      "time per layer of each decoding step beside the rooflines (kernel launches, synchronisation, scheduling)")
+CALIBRATED = (*SHARED, OVERHEAD)
+
+# Share of the power above idle an accelerator draws while decoding is memory-bound. Sourced, not fitted: energy
+# alone cannot tell a long step at low power from a short one at high power. ML.ENERGY Leaderboard v3.0
+# publishes each configuration's mean GPU power; at batch 8 on H100s (decoding memory-bound) nine chat models
+# drew 354-538 W per GPU of 700 W (Llama 3.1 8B 486 W, 70B 441 W on 4, 405B FP8 408 W on 8; Qwen3 8B 427 W,
+# 32B 538 W, 30B-A3B 399 W, 235B-A22B 354 W on 8), (P − idle) / (rated − idle) = 0.45-0.74 at a 70 W idle.
+POWER_SHARE_MEMORY_BOUND = (0.45, 0.6, 0.74)  # low, central, high
+# Achieved fraction of peak FLOP/s while prefilling prompts. Not fitted: the measurements publish no prompt
+# lengths, and chat prompts cost little next to the answers. High: Pope et al. (2022), abstract, "76% MFU during
+# large-batch-size processing of input tokens" (PaLM 540B on TPU v4, a tuned system); low: the decoding
+# compute utilization fitted to the measurements (about 0.25-0.3 in vLLM), a floor for the larger prefill
+# multiplications; central: an assumption between them.
+PREFILL_COMPUTE_UTILIZATION = (0.3, 0.5, 0.76)
+# The measurements of the newest engine release: their overhead is the estimate's central value.
+NEWEST_ENGINE_SOURCE = "mlenergy2026leaderboardv3"  # ML.ENERGY Leaderboard v3.0, vLLM 0.11.1
 
 
 # --- rows -> inputs -------------------------------------------------------------------------------------------
@@ -90,10 +109,14 @@ def model_inputs(row) -> dict[str, float]:
     attention = str(row.get("attention") if hasattr(row, "get") else row["attention"]).lower()
     if attention == "mla":
         kv_values = S.kv_values_per_token_mla(layers, _number(row, "kv_lora_rank"), _number(row, "qk_rope_head_dim"))
+        kv_cache_heads = 1.0
     else:
-        kv_values = S.kv_values_per_token_gqa(layers, _number(row, "kv_heads", heads), head_dim)
+        kv_cache_heads = _number(row, "kv_heads", heads)
+        kv_values = S.kv_values_per_token_gqa(layers, kv_cache_heads, head_dim)
     total = _number(row, "params_total")
+    experts = _number(row, "experts_total", 0.0)
     return {
+        "moe_layers": _number(row, "moe_layers", layers) if experts > 0 else 0.0,
         "params_total": total,
         "params_active": _number(row, "params_active", total),
         "experts_total": _number(row, "experts_total", 0.0),
@@ -101,6 +124,7 @@ def model_inputs(row) -> dict[str, float]:
         "layers": layers,
         "attention_dim": heads * head_dim,
         "kv_values_per_token": float(kv_values),
+        "kv_cache_heads": kv_cache_heads,
     }
 
 
@@ -173,15 +197,28 @@ class Measurements:
     families: np.ndarray
 
 
-def measurements(data) -> Measurements:
-    """Every measurement's serving inputs (its model, accelerator, count, precision, batch, tokens) and energy."""
+# Where a benchmark publishes no prompt length (ML.ENERGY's leaderboards), a chat prompt of this many tokens is
+# assumed. An assumption, not a measurement: prefill is a small share of a chat request's energy, and the
+# tests show the predictions move little between 50 and 1,000 tokens.
+UNPUBLISHED_PROMPT_TOKENS = 200.0
+# Serving precisions as data/measured_inference.csv names them -> the model's (fp16 runs at the bf16 rate).
+_PRECISION = {"bf16": "bf16", "fp16": "bf16", "fp8": "fp8"}
+
+
+def measurements(data, prompt_tokens_if_unpublished: float = UNPUBLISHED_PROMPT_TOKENS) -> Measurements:
+    """Every measurement's serving inputs (its model, accelerator, count, precision, batch, tokens) and energy.
+
+    Rows at a precision the model has no path for (int8, int4 weights) are left out.
+    """
     table = data.measured_inference
+    table = table[table["precision"].isin(list(_PRECISION))]
     rows = []
     for _, m in table.iterrows():
         model = data.models.loc[m["model_id"]]
         hardware = data.hardware.loc[m["accelerator"]]
-        inputs = {**model_inputs(model), **accelerator_inputs(hardware, m["precision"])}
-        inputs.update(batch_size=float(m["batch_size"]), input_tokens=float(m["input_tokens"]),
+        inputs = {**model_inputs(model), **accelerator_inputs(hardware, _PRECISION[m["precision"]])}
+        prompt = float(m["input_tokens"]) if not math.isnan(float(m["input_tokens"])) else prompt_tokens_if_unpublished
+        inputs.update(batch_size=float(m["batch_size"]), input_tokens=prompt,
                       output_tokens=float(m["output_tokens"]), accelerators_per_replica=float(m["accelerator_count"]))
         rows.append(inputs)
     names = rows[0].keys() if rows else ()
@@ -197,8 +234,14 @@ def measurements(data) -> Measurements:
 
 def predict(inputs: Mapping[str, np.ndarray], boundary, efficiencies: Mapping[str, object],
             host_overhead_factor: float, pue: float) -> np.ndarray:
-    """Predicted energy per request (J) at each measurement's boundary; efficiencies may carry leading axes (a grid)."""
-    values = {**inputs, **efficiencies, "host_overhead_factor": host_overhead_factor, "pue": pue}
+    """Predicted energy per request (J) at each measurement's boundary; efficiencies may carry leading axes (a grid).
+
+    ``power_share_memory_bound`` and ``prefill_compute_utilization`` are the sourced central values unless
+    ``efficiencies`` gives them.
+    """
+    values = {**inputs, "power_share_memory_bound": POWER_SHARE_MEMORY_BOUND[1],
+              "prefill_compute_utilization": PREFILL_COMPUTE_UTILIZATION[1], **efficiencies,
+              "host_overhead_factor": host_overhead_factor, "pue": pue}
     out = S.resolve(values, wanted=("facility_energy_j",))
     boundary = np.asarray(boundary)
     predicted = out["facility_energy_j"]
@@ -210,47 +253,60 @@ def predict(inputs: Mapping[str, np.ndarray], boundary, efficiencies: Mapping[st
 # --- calibration ------------------------------------------------------------------------------------------------
 
 
-def _log_residuals(m: Measurements, log_x: np.ndarray, facility: tuple[float, float]) -> np.ndarray:
-    """log(predicted / measured) for parameter vectors ``log_x`` (shape (k, len(CALIBRATED))) -> (k, rows)."""
-    efficiencies = {c.name: np.exp(log_x[:, i:i + 1]) for i, c in enumerate(CALIBRATED)}
+def _log_residuals(m: Measurements, log_x: np.ndarray, facility: tuple[float, float], source_index: np.ndarray) -> np.ndarray:
+    """log(predicted / measured) for parameter vectors ``log_x`` -> (k, rows).
+
+    ``log_x`` has shape (k, len(SHARED) + sources): the shared efficiencies, then
+    one overhead per source; ``source_index`` gives each row's source.
+    """
+    shared = len(SHARED)
+    efficiencies = {c.name: np.exp(log_x[:, i:i + 1]) for i, c in enumerate(SHARED)}
+    efficiencies[OVERHEAD.name] = np.exp(log_x[:, shared:][:, source_index])
     return np.log(predict(m.inputs, m.boundary, efficiencies, *facility) / m.measured_j)
 
 
-def fit(m: Measurements, facility: tuple[float, float], rows=None, iterations: int = 60) -> dict[str, float]:
-    """Least squares on log(predicted / measured) over ``rows`` (a boolean mask; default all), within :data:`CALIBRATED`'s bounds.
+def fit(m: Measurements, facility: tuple[float, float], rows=None, iterations: int = 80) -> dict[str, object]:
+    """Least squares on log(predicted / measured) over ``rows`` (a boolean mask; default all), within the bounds of :data:`CALIBRATED`.
 
-    A coarse grid (5 values per efficiency, log-spaced across its bounds) picks
-    the start; Levenberg-Marquardt with a forward-difference Jacobian, both on the
-    logarithms of the efficiencies, refines it, clipped to the bounds. numpy only.
+    Returns the shared efficiencies by name and ``layer_overhead_s`` as
+    {source: seconds} for the sources among the rows. A coarse grid (4 values per
+    efficiency, log-spaced across its bounds, one overhead for all sources) picks
+    the start; Levenberg-Marquardt with a forward-difference Jacobian, on the
+    logarithms, refines it, clipped to the bounds. numpy only.
     """
     rows = np.ones(m.measured_j.shape, dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
-    lower = np.log([c.lower for c in CALIBRATED])
-    upper = np.log([c.upper for c in CALIBRATED])
-    axes = [np.linspace(lo, hi, 5) for lo, hi in zip(lower, upper)]
-    grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(CALIBRATED))
-    cost = (_log_residuals(m, grid, facility)[:, rows] ** 2).sum(axis=1)
+    sources = sorted(set(m.sources[rows]))
+    index = np.array([sources.index(s) if s in sources else 0 for s in m.sources])
+    lower = np.log([c.lower for c in SHARED] + [OVERHEAD.lower] * len(sources))
+    upper = np.log([c.upper for c in SHARED] + [OVERHEAD.upper] * len(sources))
+    axes = [np.linspace(lo, hi, 4) for lo, hi in zip(lower[:len(SHARED) + 1], upper[:len(SHARED) + 1])]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(SHARED) + 1)
+    grid = np.hstack([grid, np.repeat(grid[:, -1:], len(sources) - 1, axis=1)])
+    cost = (_log_residuals(m, grid, facility, index)[:, rows] ** 2).sum(axis=1)
     x = grid[int(np.argmin(cost))]
-    damping, step = 1e-2, 1e-4
     best = float(cost.min())
+    damping, step = 1e-2, 1e-4
     for _ in range(iterations):
         steps = np.where(x + step > upper, -step, step)  # probe inward at an upper bound
         probes = np.vstack([x, x + np.diag(steps)])
-        r = _log_residuals(m, probes, facility)[:, rows]
+        r = _log_residuals(m, probes, facility, index)[:, rows]
         jacobian = ((r[1:] - r[0]) / steps[:, None]).T  # (rows, parameters)
         gradient = jacobian.T @ r[0]
         hessian = jacobian.T @ jacobian
         improved = False
-        for _ in range(8):
-            delta = np.linalg.solve(hessian + damping * np.diag(np.diag(hessian) + 1e-12), -gradient)
+        for _ in range(10):
+            delta = np.linalg.solve(hessian + damping * np.diag(np.diag(hessian) + 1e-9), -gradient)
             trial = np.clip(x + delta, lower, upper)
-            trial_cost = float((_log_residuals(m, trial[None, :], facility)[0, rows] ** 2).sum())
+            trial_cost = float((_log_residuals(m, trial[None, :], facility, index)[0, rows] ** 2).sum())
             if trial_cost < best - 1e-12:
-                x, best, damping, improved = trial, trial_cost, max(damping / 3, 1e-7), True
+                x, best, damping, improved = trial, trial_cost, max(damping / 3, 1e-9), True
                 break
             damping *= 10
         if not improved:
             break
-    return {c.name: float(np.exp(v)) for c, v in zip(CALIBRATED, x)}
+    fitted: dict[str, object] = {c.name: float(np.exp(v)) for c, v in zip(SHARED, x)}
+    fitted[OVERHEAD.name] = {s: float(np.exp(v)) for s, v in zip(sources, x[len(SHARED):])}
+    return fitted
 
 
 def facility_defaults(data) -> tuple[float, float]:
@@ -262,25 +318,38 @@ def facility_defaults(data) -> tuple[float, float]:
 
 
 def calibrate(data):
-    """The calibrated efficiencies: a fit to every measurement (central) and the span of leave-one-source-out fits (low, high).
+    """The calibrated efficiencies: a joint fit to every measurement (central) and the span of fits to each source alone (low, high).
 
-    Returns a DataFrame with one row per :data:`CALIBRATED` efficiency: parameter,
-    low, central, high, unit, meaning. Leaving each source out in turn and
-    refitting shows how much the figures rest on any one team's setup; that span
-    is the range the Monte Carlo draws from (each efficiency independently, which
-    overstates the spread, since the fits trade one efficiency against another).
+    Returns a DataFrame, one row per efficiency: parameter, source (empty for the
+    values an estimate uses), low, central, high, unit, meaning. The per-step
+    overhead has one row per source (its joint-fit value, used to re-predict that
+    source's measurements) and one for estimates: the newest engine's value
+    (:data:`NEWEST_ENGINE_SOURCE`), ranging over every source's. Fitting each
+    source alone shows how much the shared efficiencies rest on one team's setup;
+    that span is the range the Monte Carlo draws from (each efficiency
+    independently, which overstates the spread, since the fits trade one
+    efficiency against another).
     """
     import pandas as pd
 
     m = measurements(data)
     facility = facility_defaults(data)
-    central = fit(m, facility)
-    fits = [fit(m, facility, rows=m.sources != source) for source in sorted(set(m.sources)) if (m.sources != source).any()]
+    joint = fit(m, facility)
+    sources = sorted(set(m.sources))
+    alone = [fit(m, facility, rows=m.sources == source) for source in sources] if len(sources) > 1 else []
     rows = []
-    for c in CALIBRATED:
-        values = [central[c.name]] + [f[c.name] for f in fits]
-        rows.append({"parameter": c.name, "low": min(values), "central": central[c.name], "high": max(values),
+    for c in SHARED:
+        values = [joint[c.name]] + [f[c.name] for f in alone]
+        rows.append({"parameter": c.name, "source": "", "low": min(values), "central": joint[c.name], "high": max(values),
                      "unit": c.unit, "meaning": c.meaning})
+    overheads = list(joint[OVERHEAD.name].values()) + [v for f in alone for v in f[OVERHEAD.name].values()]
+    newest = joint[OVERHEAD.name].get(NEWEST_ENGINE_SOURCE, float(np.median(list(joint[OVERHEAD.name].values()))))
+    rows.append({"parameter": OVERHEAD.name, "source": "", "low": min(overheads), "central": newest, "high": max(overheads),
+                 "unit": OVERHEAD.unit, "meaning": OVERHEAD.meaning + "; the newest engine's, ranging over every source's"})
+    for source, value in joint[OVERHEAD.name].items():
+        values = [value] + [f[OVERHEAD.name][source] for f in alone if source in f[OVERHEAD.name]]
+        rows.append({"parameter": OVERHEAD.name, "source": source, "low": min(values), "central": value, "high": max(values),
+                     "unit": OVERHEAD.unit, "meaning": "the engine release this source measured"})
     return pd.DataFrame(rows)
 
 
@@ -293,14 +362,27 @@ def write_calibration(data, path: Path = CALIBRATION_FILE) -> Path:
     return path
 
 
-def calibration(path: Path = CALIBRATION_FILE) -> dict[str, "object"]:
-    """The calibrated efficiencies as written by ``python -m analysis calibrate``: name -> uncertainty.Range."""
+def _calibration_rows(path: Path) -> list[dict[str, str]]:
     import csv
 
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def calibration(path: Path = CALIBRATION_FILE) -> dict[str, "object"]:
+    """The calibrated efficiencies an estimate uses, as written by ``python -m analysis calibrate``: name -> uncertainty.Range."""
     from analysis.uncertainty import Range
 
-    with open(path, newline="", encoding="utf-8") as handle:
-        return {r["parameter"]: Range(float(r["low"]), float(r["central"]), float(r["high"])) for r in csv.DictReader(handle)}
+    ranges = {r["parameter"]: Range(float(r["low"]), float(r["central"]), float(r["high"]))
+              for r in _calibration_rows(path) if not r["source"]}
+    ranges["power_share_memory_bound"] = Range(*POWER_SHARE_MEMORY_BOUND)
+    ranges["prefill_compute_utilization"] = Range(*PREFILL_COMPUTE_UTILIZATION)
+    return ranges
+
+
+def source_overheads(path: Path = CALIBRATION_FILE) -> dict[str, float]:
+    """The per-step overhead fitted to each source's measurements (its engine release): source -> s."""
+    return {r["source"]: float(r["central"]) for r in _calibration_rows(path) if r["source"] and r["parameter"] == OVERHEAD.name}
 
 
 # --- validation -----------------------------------------------------------------------------------------------
@@ -319,6 +401,8 @@ def validation_table(data, efficiencies: Mapping[str, float] | None = None):
     m = measurements(data)
     if efficiencies is None:
         efficiencies = {name: r.central for name, r in calibration().items()}
+        overheads = source_overheads()
+        efficiencies[OVERHEAD.name] = np.array([overheads.get(s, efficiencies[OVERHEAD.name]) for s in m.sources])
     predicted = predict(m.inputs, m.boundary, efficiencies, *facility_defaults(data))
     t = m.table
     return pd.DataFrame({

@@ -28,7 +28,8 @@ H100 = {"accelerator": "h100-sxm", "peak_bf16_dense_flop_per_s": 989.4e12, "peak
 A100 = {"accelerator": "a100-sxm-80gb", "peak_bf16_dense_flop_per_s": 312e12, "peak_fp8_dense_flop_per_s": float("nan"),
         "board_power_w": 400.0, "idle_power_w": 50.0, "memory_bandwidth_bytes_per_s": 2.039e12, "memory_bytes": 80e9,
         "power_scope": "accelerator"}
-EFFICIENCIES = {"compute_utilization": 0.5, "bandwidth_utilization": 0.8, "power_share_memory_bound": 0.3, "step_overhead_s": 0.002}
+EFFICIENCIES = {"compute_utilization": 0.5, "prefill_compute_utilization": 0.5, "bandwidth_utilization": 0.8, "power_share_memory_bound": 0.3, "layer_overhead_s": 6e-5,
+                "moe_token_overhead_s": 1e-6}
 FACILITY = {"host_overhead_factor": 1.57, "pue": 1.2, "grid_intensity_g_per_kwh": 400.0, "wue_l_per_kwh": 0.3,
             "electricity_water_l_per_kwh": 3.0}
 
@@ -46,7 +47,7 @@ def test_llama_8b_decode_step_at_batch_1_is_memory_bound_at_4_8_ms():
     # 8.03e9 parameters × 2 bytes = 16.06 GB; / 3.35 TB/s = 4.79 ms at full bandwidth. The KV cache of one
     # 1,100-token sequence (131 kB per token) adds 0.04 ms; the compute is 16 GFLOP / 989 TFLOP/s = 0.016 ms.
     out = request(batch_size=1, input_tokens=0, output_tokens=1, bandwidth_utilization=1.0, compute_utilization=1.0,
-                  step_overhead_s=0.0)
+                  layer_overhead_s=0.0)
     assert out["weight_bytes"] == pytest.approx(16.06e9)
     assert out["decode_step_memory_s"] == pytest.approx(16.06e9 / 3.35e12 + 131072 * 1 / 3.35e12, rel=1e-9)
     assert out["decode_step_memory_s"] == pytest.approx(4.8e-3, rel=0.01)
@@ -188,7 +189,7 @@ def test_weights_that_do_not_fit_the_chosen_replica_are_refused():
 
 
 @pytest.mark.parametrize("name, value", [("batch_size", 0.5), ("bandwidth_utilization", 1.5), ("output_tokens", 0),
-                                         ("pue", 0.9), ("step_overhead_s", -1.0), ("input_tokens", float("nan"))])
+                                         ("pue", 0.9), ("layer_overhead_s", -1.0), ("input_tokens", float("nan"))])
 def test_impossible_inputs_raise_naming_the_input(name, value):
     with pytest.raises(ValueError, match=name):
         request(**{name: value})
@@ -196,19 +197,24 @@ def test_impossible_inputs_raise_naming_the_input(name, value):
 
 def test_calibration_recovers_the_efficiencies_that_made_the_data():
     rows = []
-    for model in (LLAMA_8B, QWEN3_30B, {**LLAMA_8B, "params_total": 1.24e9, "params_active": 1.24e9, "layers": 16}):
-        for batch in (1, 8, 64, 256):
-            for prompt, output in ((200, 900), (4000, 300)):
-                rows.append({**A.model_inputs(model), **A.accelerator_inputs(H100, "bf16"), "batch_size": batch,
-                             "input_tokens": prompt, "output_tokens": output, "accelerators_per_replica": 1})
+    for source in ("a", "b"):
+        for model in (LLAMA_8B, QWEN3_30B, {**LLAMA_8B, "params_total": 1.24e9, "params_active": 1.24e9, "layers": 16}):
+            for batch in (1, 8, 64, 256):
+                for prompt, output in ((200, 900), (4000, 300)):
+                    rows.append({**A.model_inputs(model), **A.accelerator_inputs(H100, "bf16"), "batch_size": batch,
+                                 "input_tokens": prompt, "output_tokens": output, "accelerators_per_replica": 1, "source": source})
+    sources = np.array([r.pop("source") for r in rows])
     inputs = {k: np.array([r[k] for r in rows], dtype=float) for k in rows[0]}
-    truth = {"compute_utilization": 0.45, "bandwidth_utilization": 0.75, "power_share_memory_bound": 0.3, "step_overhead_s": 0.004}
+    truth = {"compute_utilization": 0.45, "bandwidth_utilization": 0.75, "moe_token_overhead_s": 8e-7}
+    overheads = {"a": 1e-4, "b": 4e-4}
     boundary = np.array(["accelerator"] * len(rows))
-    measured = A.predict(inputs, boundary, truth, 1.57, 1.2)
-    m = A.Measurements(None, inputs, measured, boundary, np.array(["a"] * len(rows)), np.array(["x"] * len(rows)))
+    measured = A.predict(inputs, boundary, {**truth, "layer_overhead_s": np.array([overheads[s] for s in sources])}, 1.57, 1.2)
+    m = A.Measurements(None, inputs, measured, boundary, sources, np.array(["x"] * len(rows)))
     fitted = A.fit(m, (1.57, 1.2))
     for name, value in truth.items():
         assert fitted[name] == pytest.approx(value, rel=1e-3)
+    for source, value in overheads.items():
+        assert fitted["layer_overhead_s"][source] == pytest.approx(value, rel=1e-3)
 
 
 # --- with the data: the command, the calibration file, the validation targets --------------------------------
