@@ -137,7 +137,8 @@ PARAMETERS: dict[str, Parameter] = {
             "accelerator", "h100-sxm", "",
             "Accelerator that serves the model; its peak FLOP/s and memory bandwidth come from data/hardware.csv.",
             "you2025chatgpt (Epoch AI costs GPT-4o on H100s)", ("inference_vs_search",),
-            type=str, choices=("h100-sxm", "h800-sxm", "a100-sxm", "a100-sxm-40gb"),
+            type=str, choices=("h100-sxm", "h800-sxm", "h200", "b200", "a100-sxm-80gb", "a100-sxm-40gb", "mi300x",
+                              "tpu-v5e", "tpu-v5p", "tpu-v6e", "rtx-4090"),
         ),
         Parameter(
             "power_per_accelerator_w", 700.0, "W",
