@@ -165,6 +165,19 @@ PARAMETERS: dict[str, Parameter] = {
             minimum=1.0, maximum=3.0,
         ),
         Parameter(
+            "wue_l_per_kwh", 1.08, "L per kWh of IT energy",
+            "On-site water usage effectiveness: cooling water evaporated per kWh of IT energy.",
+            "elsworth2025gemini, Abstract (0.26 mL / 0.24 Wh per median Gemini Apps text prompt)", ("inference_vs_search",),
+            minimum=0.0, maximum=20.0,
+        ),
+        Parameter(
+            "electricity_water_l_per_kwh", 3.14, "L per kWh of electricity",
+            "Water consumed off site to generate each kWh of electricity (the grid's water intensity).",
+            "li2023thirsty, §2 (U.S. average electricity water intensity; an estimate, not checked against the paper's text)",
+            ("inference_vs_search",),
+            minimum=0.0, maximum=100.0,
+        ),
+        Parameter(
             "search_estimates", ["holzle-2009-search", "vanderbauwhede-2024-search"], "",
             "Published per-search figures (data/published_energy.csv) whose span is the search energy's range; the newest is central.",
             "holzle2009search (0.0003 kWh, 2009) and vanderbauwhede2024search (0.00004 kWh, 2024)", ("inference_vs_search",),
