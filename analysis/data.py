@@ -21,6 +21,22 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 KINDS = ("reported", "estimate", "derived")
 
 
+ARCHITECTURES = ("dense", "moe")
+ATTENTIONS = ("mha", "gqa", "mla")
+PRECISIONS = ("fp32", "fp16", "bf16", "fp8")
+POWER_SCOPES = ("accelerator",)  # a whole-server figure never enters hardware.csv
+_MOE_COLUMNS = ("experts_total", "experts_per_token", "experts_shared", "moe_layers")
+_MLA_COLUMNS = ("kv_lora_rank", "qk_rope_head_dim")
+
+
+def _all_present(f: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    return pd.concat([f[c] != "" for c in columns], axis=1).all(axis=1)
+
+
+def _none_present(f: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    return pd.concat([f[c] == "" for c in columns], axis=1).all(axis=1)
+
+
 def _optional_positive(description: str = ""):
     return positive(required=False, description=description)
 
@@ -77,20 +93,79 @@ TABLES: dict[str, Table] = {
         columns={
             "accelerator": text(unique=True),
             "name": text(),
-            "peak_bf16_dense_flop_per_s": positive(),
-            "peak_fp8_dense_flop_per_s": _optional_positive(),
-            "board_power_w": positive(),
+            "vendor": text(),
+            "peak_bf16_dense_flop_per_s": positive("Dense BF16 peak (half of NVIDIA's 'with sparsity' headline)"),
+            "peak_fp8_dense_flop_per_s": _optional_positive("Dense FP8 peak; empty where the chip has no FP8 path"),
+            "peak_int8_dense_op_per_s": _optional_positive("Dense INT8 peak, where the low-precision path is INT8 rather than FP8"),
+            "board_power_w": positive("Rated power of the chip or board (TDP)"),
+            "idle_power_w": _optional_positive("Power drawn with nothing to run"),
+            "power_scope": text(choices=POWER_SCOPES, description="What the power figures cover: the accelerator (chip or board), never a whole server"),
             "memory_bandwidth_bytes_per_s": positive(),
             "memory_bytes": _optional_positive(),
             "note": text(required=False),
         },
+    ),
+    "models": table(
+        "models",
+        key="model_id",
+        columns={
+            "model_id": text(unique=True, description="Identifier used by the serving model and the measurements"),
+            "name": text(description="Model name as published"),
+            "developer": text(),
+            "architecture": text(choices=ARCHITECTURES),
+            "params_total": positive("Total parameters (weights held in memory)"),
+            "params_active": positive("Parameters used per token: all of them for a dense model"),
+            "layers": integer(minimum=1, description="Transformer blocks"),
+            "hidden_size": integer(minimum=1, description="Model (residual stream) width"),
+            "attention": text(choices=ATTENTIONS, description="mha: one key/value head per query head; gqa: grouped; mla: latent (DeepSeek)"),
+            "attention_heads": integer(minimum=1, description="Query heads per layer"),
+            "kv_heads": integer(minimum=1, description="Key/value heads per layer"),
+            "head_dim": integer(minimum=1, description="Size of one head"),
+            "kv_lora_rank": integer(required=False, minimum=1, description="MLA: size of the compressed key/value latent cached per token and layer"),
+            "qk_rope_head_dim": integer(required=False, minimum=1, description="MLA: size of the decoupled RoPE key cached beside the latent"),
+            "experts_total": integer(required=False, minimum=1, description="Routed experts per MoE layer"),
+            "experts_per_token": integer(required=False, minimum=1, description="Routed experts each token uses"),
+            "experts_shared": integer(required=False, minimum=0, description="Experts every token uses"),
+            "moe_layers": integer(required=False, minimum=1, description="Layers whose feed-forward block holds experts"),
+            "context_length": integer(required=False, minimum=1, description="Longest context the released model supports, tokens"),
+            "release_precision": text(required=False, choices=PRECISIONS, description="Number format of the released weights"),
+            "vocab_size": integer(required=False, minimum=1),
+            "kind": text(choices=KINDS, description="estimate: an assumed model (ranges in provenance.csv)"),
+            "source": text(),
+            "locator": text(),
+            "note": text(required=False),
+        },
+        rules=(
+            row_rule("experts_total, experts_per_token, experts_shared, moe_layers",
+                     "a moe model needs all four expert columns and a dense model none; architecture is {row[architecture]}",
+                     lambda f: _all_present(f, _MOE_COLUMNS).where(f["architecture"] == "moe", _none_present(f, _MOE_COLUMNS))),
+            row_rule("experts_per_token", "more routed experts per token than experts_total",
+                     lambda f: ~(numbers(f["experts_per_token"]) > numbers(f["experts_total"]))),
+            row_rule("moe_layers", "more MoE layers than layers",
+                     lambda f: ~(numbers(f["moe_layers"]) > numbers(f["layers"]))),
+            row_rule("params_active", "more active parameters than params_total",
+                     lambda f: ~(numbers(f["params_active"]) > numbers(f["params_total"]))),
+            row_rule("params_active", "a dense model uses every parameter: params_active must equal params_total",
+                     lambda f: (f["architecture"] != "dense") | (numbers(f["params_active"]) == numbers(f["params_total"]))
+                     | numbers(f["params_active"]).isna() | numbers(f["params_total"]).isna()),
+            row_rule("kv_heads", "mha needs kv_heads equal to attention_heads",
+                     lambda f: (f["attention"] != "mha") | (numbers(f["kv_heads"]) == numbers(f["attention_heads"]))
+                     | numbers(f["kv_heads"]).isna() | numbers(f["attention_heads"]).isna()),
+            row_rule("kv_heads", "gqa needs fewer kv_heads than attention_heads, dividing them evenly",
+                     lambda f: (f["attention"] != "gqa") | numbers(f["kv_heads"]).isna() | numbers(f["attention_heads"]).isna()
+                     | ((numbers(f["kv_heads"]) < numbers(f["attention_heads"]))
+                        & (numbers(f["attention_heads"]) % numbers(f["kv_heads"]) == 0))),
+            row_rule("kv_lora_rank, qk_rope_head_dim",
+                     "an mla model needs both and any other attention neither; attention is {row[attention]}",
+                     lambda f: _all_present(f, _MLA_COLUMNS).where(f["attention"] == "mla", _none_present(f, _MLA_COLUMNS))),
+        ),
     ),
     "provenance": table(
         "provenance",
         key="row",
         unique_together=("table", "row", "column"),
         columns={
-            "table": text(choices=("training_runs", "hardware")),
+            "table": text(choices=("training_runs", "hardware", "models")),
             "row": text(),
             "column": text(),
             "source": text(),
@@ -257,6 +332,7 @@ def _display(path: Path) -> str:
 INDEX = {
     "training_runs": "run_id",
     "hardware": "accelerator",
+    "models": "model_id",
     "clusters": "cluster_id",
     "arena": "run_id",
     "claims": "claim_id",
@@ -291,6 +367,12 @@ class Dataset:
             raise KeyError(f"unknown accelerator {accelerator_id!r}; known: {', '.join(self.hardware.index)}")
         return self.hardware.loc[accelerator_id]
 
+    def model(self, model_id: str) -> pd.Series:
+        """One row of data/models.csv; KeyError naming the known models otherwise."""
+        if model_id not in self.models.index:
+            raise KeyError(f"unknown model {model_id!r}; known models: {', '.join(self.models.index)}")
+        return self.models.loc[model_id]
+
     def source_of(self, table: str, row: str, column: str) -> pd.Series:
         """The provenance row (source, locator, kind, note) of one value."""
         p = self.provenance
@@ -306,8 +388,13 @@ _WIDE = {"training_runs": "run_id", "hardware": "accelerator"}
 # Columns that name or describe a row rather than state a sourced fact.
 _DESCRIPTIVE = {
     "training_runs": {"run_id", "model", "developer", "architecture", "kind", "note"},
-    "hardware": {"accelerator", "name", "note"},
+    "hardware": {"accelerator", "name", "vendor", "power_scope", "note"},
 }
+
+# Tables whose rows carry their own source and kind; provenance.csv sources only the values that need another
+# source (a parameter count from the model card, an estimate's range).
+_PARTIAL = {"models": "model_id"}
+_KEYED = {**_WIDE, **_PARTIAL}
 
 
 def _cross_check(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[str]:
@@ -346,7 +433,7 @@ def _cross_check(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[str]:
                     )
     for i, r in prov.iterrows():
         frame = frames[r["table"]]
-        match = frame[frame[_WIDE[r["table"]]] == r["row"]]
+        match = frame[frame[_KEYED[r["table"]]] == r["row"]]
         where = f"data/provenance.csv: row {i + 1} (line {i + 2})"
         if match.empty:
             problems.append(f"{where}, column row: {r['row']!r} is not a row of data/{r['table']}.csv")
@@ -356,10 +443,10 @@ def _cross_check(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[str]:
             problems.append(f"{where}: data/{r['table']}.csv has no value at {r['row']}.{r['column']} to source")
     # An estimate's value lies inside the range its provenance row gives.
     for i, r in prov.iterrows():
-        if pd.isna(r["low"]) or pd.isna(r["high"]) or r["table"] not in _WIDE:
+        if pd.isna(r["low"]) or pd.isna(r["high"]) or r["table"] not in _KEYED:
             continue
         frame = frames[r["table"]]
-        match = frame[frame[_WIDE[r["table"]]] == r["row"]]
+        match = frame[frame[_KEYED[r["table"]]] == r["row"]]
         if match.empty or r["column"] not in frame.columns or pd.isna(match.iloc[0][r["column"]]):
             continue
         value = float(match.iloc[0][r["column"]])
@@ -368,10 +455,28 @@ def _cross_check(frames: dict[str, pd.DataFrame], data_dir: Path) -> list[str]:
                 f"data/provenance.csv: row {i + 1} (line {i + 2}, row={r['row']}), column low, high: "
                 f"data/{r['table']}.csv's {r['column']} {value:g} lies outside its range {r['low']:g}-{r['high']:g}"
             )
+    problems += _model_estimates_have_ranges(frames["models"], prov)
     problems += check_inputs(frames["inference_inputs"])
     from analysis.claims import quote_problems  # claims imports this module
 
     problems += quote_problems(frames["claims"])
+    return problems
+
+
+def _model_estimates_have_ranges(models: pd.DataFrame, prov: pd.DataFrame) -> list[str]:
+    """A model of kind ``estimate`` (an assumed architecture) gives every number a range in provenance.csv."""
+    ranged = {(r.row, r.column) for r in prov.itertuples() if r.table == "models" and not pd.isna(r.low) and not pd.isna(r.high)}
+    numeric = [c for c, col in TABLES["models"].schema.columns.items() if col.metadata["kind"] in ("number", "integer")]
+    problems = []
+    for i, row in models.iterrows():
+        if row["kind"] != "estimate":
+            continue
+        for column in numeric:
+            if not pd.isna(row[column]) and (row["model_id"], column) not in ranged:
+                problems.append(
+                    f"data/models.csv: row {i + 1} (line {i + 2}, model_id={row['model_id']}), column {column}: "
+                    f"an estimated model needs a range for {row[column]:g}; add a row with low and high to data/provenance.csv"
+                )
     return problems
 
 
@@ -409,7 +514,7 @@ def _attach_ranges(frames: dict[str, pd.DataFrame]) -> None:
     """
     prov = frames["provenance"]
     ranged = prov[prov["low"].notna()]
-    for name, key in _WIDE.items():
+    for name, key in _KEYED.items():
         frame = frames[name]
         for column in sorted(set(ranged.loc[ranged["table"] == name, "column"])):
             rows = ranged[(ranged["table"] == name) & (ranged["column"] == column)].set_index("row")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.schema import Table, integer, number, positive, table, text
+from analysis.schema import Table, integer, number, positive, row_rule, table, text
 
 # The same kinds as analysis.data.KINDS (data.py imports this module, so it cannot be imported here).
 _KINDS = ("reported", "estimate", "derived")
@@ -53,6 +53,25 @@ ENERGY_TABLES: dict[str, Table] = {
             "note": text(required=False),
         },
     ),
+    "published_footprints": table(
+        "published_footprints",
+        key="estimate_id",
+        columns={
+            "estimate_id": text(unique=True),
+            "service": text(description="The service whose requests the figure describes"),
+            "subject": text(description="What one unit is: whose request, and how long"),
+            "year": integer(minimum=2000, maximum=2100, description="Year the figure describes"),
+            "boundary": text(description="What the figure counts and leaves out (energy, manufacturing, on-site or off-site water)"),
+            "co2e_g": number(required=False, minimum=0.0, description="Grams of CO2-equivalent per unit"),
+            "water_ml": number(required=False, minimum=0.0, description="Millilitres of water consumed per unit"),
+            "kind": text(choices=_KINDS, description="reported: the publisher measured it; estimate: the publisher estimated or modelled it"),
+            "source": text(),
+            "locator": text(),
+            "note": text(required=False),
+        },
+        rules=(row_rule("co2e_g, water_ml", "a footprint needs at least one of co2e_g and water_ml",
+                        lambda f: (f["co2e_g"] != "") | (f["water_ml"] != "")),),
+    ),
     "network_intensity": table(
         "network_intensity",
         key="intensity_id",
@@ -73,6 +92,7 @@ ENERGY_TABLES: dict[str, Table] = {
 # name -> key column the loaded frame is indexed by (inference_inputs has no single key).
 ENERGY_INDEX: dict[str, str] = {
     "published_energy": "estimate_id",
+    "published_footprints": "estimate_id",
     "network_intensity": "intensity_id",
 }
 

@@ -137,7 +137,8 @@ PARAMETERS: dict[str, Parameter] = {
             "accelerator", "h100-sxm", "",
             "Accelerator that serves the model; its peak FLOP/s and memory bandwidth come from data/hardware.csv.",
             "you2025chatgpt (Epoch AI costs GPT-4o on H100s)", ("inference_vs_search",),
-            type=str, choices=("h100-sxm", "h800-sxm", "a100-sxm", "a100-sxm-40gb"),
+            type=str, choices=("h100-sxm", "h800-sxm", "h200", "b200", "a100-sxm-80gb", "a100-sxm-40gb", "mi300x",
+                              "tpu-v5e", "tpu-v5p", "tpu-v6e", "rtx-4090"),
         ),
         Parameter(
             "power_per_accelerator_w", 700.0, "W",
@@ -180,6 +181,19 @@ PARAMETERS: dict[str, Parameter] = {
             "What the power figure covers: the accelerator alone (host overhead added) or the whole server (nothing added); auto: as data/hardware.csv says for the accelerator.",
             "Each accelerator's power_scope in data/hardware.csv", ("inference_vs_search",),
             type=str, choices=("auto", "accelerator", "server"),
+        ),
+        Parameter(
+            "wue_l_per_kwh", 1.08, "L per kWh of IT energy",
+            "On-site water usage effectiveness: cooling water evaporated per kWh of IT energy.",
+            "elsworth2025gemini, Abstract (0.26 mL / 0.24 Wh per median Gemini Apps text prompt)", ("inference_vs_search",),
+            minimum=0.0, maximum=20.0,
+        ),
+        Parameter(
+            "electricity_water_l_per_kwh", 3.14, "L per kWh of electricity",
+            "Water consumed off site to generate each kWh of electricity (the grid's water intensity).",
+            "li2023thirsty, §2 (U.S. average electricity water intensity; an estimate, not checked against the paper's text)",
+            ("inference_vs_search",),
+            minimum=0.0, maximum=100.0,
         ),
         Parameter(
             "search_estimates", ["holzle-2009-search", "vanderbauwhede-2024-search"], "",

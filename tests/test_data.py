@@ -11,7 +11,7 @@ from analysis.schema import DataError
 
 def test_all_tables_load(dataset):
     assert {"deepseek-v3", "llama-3.1-405b", "llama-3.1-70b", "llama-3.1-8b", "deepseek-v2", "qwen2.5-72b", "nemotron-4-340b", "gpt-4"} <= set(dataset.training_runs.index)
-    assert {"h100-sxm", "h800-sxm", "a100-sxm"} <= set(dataset.hardware.index)
+    assert {"h100-sxm", "h800-sxm", "a100-sxm-80gb"} <= set(dataset.hardware.index)
 
 
 def test_deepseek_stages_add_up_to_the_total(dataset):
@@ -82,8 +82,8 @@ def test_empty_required_value_is_not_a_silent_nan(data_copy):
 
 
 def test_nan_text_is_not_a_number(data_copy):
-    _edit(data_copy / "hardware.csv", "a100-sxm", "board_power_w", "nan")
-    assert "hardware.csv: row 3 (line 4, accelerator=a100-sxm), column board_power_w: 'nan' is not a finite number" in _problems(data_copy)
+    _edit(data_copy / "hardware.csv", "a100-sxm-80gb", "board_power_w", "nan")
+    assert "hardware.csv: row 5 (line 6, accelerator=a100-sxm-80gb), column board_power_w: 'nan' is not a finite number" in _problems(data_copy)
 
 
 def test_value_without_a_source_is_rejected(data_copy):
@@ -201,11 +201,11 @@ def test_all_problems_are_reported_at_once(data_copy):
 
 
 def test_problems_in_several_files_and_rules_are_reported_at_once(data_copy):
-    _edit(data_copy / "hardware.csv", "a100-sxm", "board_power_w", "lots")
+    _edit(data_copy / "hardware.csv", "a100-sxm-80gb", "board_power_w", "lots")
     _edit_provenance(data_copy / "provenance.csv", "gpt-4", "training_flop", "low", "")
     _edit(data_copy / "arena.csv", "deepseek-v3", "rank", "0")
     message = _problems(data_copy)
-    assert "hardware.csv: row 3 (line 4, accelerator=a100-sxm), column board_power_w: 'lots' is not a finite number" in message
+    assert "hardware.csv: row 5 (line 6, accelerator=a100-sxm-80gb), column board_power_w: 'lots' is not a finite number" in message
     assert "row=gpt-4), column low, high: an estimate needs its range" in message
     assert "arena.csv: row 1 (line 2, run_id=deepseek-v3), column rank: 0 is out of range; allowed: >= 1" in message
 

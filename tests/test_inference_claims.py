@@ -281,7 +281,7 @@ def test_epoch_scenario_reproduces_0_30_wh(dataset, epoch_params):
         ({"serving_pue": 0.9}, "parameter serving_pue: 0.9 is out of range; allowed: a number >= 1"),
         ({"samples": 0}, "parameter samples: 0 is out of range; allowed: a whole number >= 1"),
         ({"output_tokens": 0}, "parameter output_tokens: 0 is out of range"),
-        ({"accelerator": "h900"}, "parameter accelerator: 'h900' is not allowed; allowed: one of: h100-sxm, h800-sxm, a100-sxm, a100-sxm-40gb"),
+        ({"accelerator": "h900"}, "parameter accelerator: 'h900' is not allowed; allowed: one of: h100-sxm, h800-sxm, h200, b200, a100-sxm-80gb, a100-sxm-40gb, mi300x, tpu-v5e, tpu-v5p, tpu-v6e, rtx-4090"),
     ],
 )
 def test_bad_parameters_are_named(values, message):
@@ -291,7 +291,7 @@ def test_bad_parameters_are_named(values, message):
 
 
 def test_unknown_accelerator_past_validation_names_parameter_and_choices(dataset, defaults):
-    with pytest.raises(ValueError, match=r"parameter accelerator: 'h900' is not in data/hardware.csv; allowed: h100-sxm, h800-sxm, a100-sxm, a100-sxm-40gb"):
+    with pytest.raises(ValueError, match=r"parameter accelerator: 'h900' is not in data/hardware.csv; allowed: h100-sxm, h800-sxm, h200, b200, a100-sxm-80gb, a100-sxm-40gb, mi300x, tpu-v5e, tpu-v5p, tpu-v6e, rtx-4090"):
         ia.request_energy(dataset, {**defaults, "accelerator": "h900"})
 
 

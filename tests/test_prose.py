@@ -178,7 +178,7 @@ INFERENCE_EXTREMES = [
     ("pue-limits", {"serving_pue": 1.0, "host_overhead_factor": 1.0}),
     ("pue-top", {"serving_pue": 3.0, "batch_size": 8}),
     ("newest-search-only", {"search_estimates": ["vanderbauwhede-2024-search"], "output_tokens": 1500}),
-    ("a100-short", {"accelerator": "a100-sxm", "output_tokens": 1, "local_gpu_power_w": 300.0}),
+    ("a100-short", {"accelerator": "a100-sxm-80gb", "output_tokens": 1, "local_gpu_power_w": 300.0}),
     ("huge-batch", {"batch_size": 4096, "utilization": 1.0, "weight_bytes_per_param": 1.0}),
 ]
 TRAINING_EXTREMES = [
@@ -218,7 +218,7 @@ def test_inference_words_follow_the_numbers_over_random_parameters(dataset):
         params["network_year"] = int(rng.integers(2000, 2041))
         params["client_device"] = str(rng.choice(["phone", "laptop"]))
         params["client_seconds"] = float(rng.choice([0.1, 10.0, 600.0]))
-        params["accelerator"] = str(rng.choice(["h100-sxm", "h800-sxm", "a100-sxm"]))
+        params["accelerator"] = str(rng.choice(["h100-sxm", "h800-sxm", "a100-sxm-80gb"]))
         params["frontier_active_params"] = float(rng.choice([1e9, 1e11, 2e12]))
         params["search_estimates"] = [list(s) for s in (["holzle-2009-search"], ["vanderbauwhede-2024-search"],
                                                          ["holzle-2009-search", "vanderbauwhede-2024-search"])][int(rng.integers(3))]
