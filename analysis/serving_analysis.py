@@ -60,7 +60,9 @@ class Calibrated:
 SHARED = (
     Calibrated("compute_utilization", 0.05, 0.9, 0.4, "fraction of peak FLOP/s",
                "achieved fraction of peak FLOP/s where compute sets the pace (prefill; decoding at large batches)"),
-    Calibrated("bandwidth_utilization", 0.2, 1.0, 0.7, "fraction of memory bandwidth",
+    # Upper bound 0.9: no kernel streams memory at the full rated speed (refresh, page and bank conflicts);
+    # a fit that reaches it says so in the calibration file.
+    Calibrated("bandwidth_utilization", 0.2, 0.9, 0.7, "fraction of memory bandwidth",
                "achieved fraction of peak memory bandwidth where memory sets the pace (decoding)"),
     Calibrated("moe_token_overhead_s", 1e-9, 1e-5, 5e-7, "s per token per MoE layer",
                "time to route one token through one mixture-of-experts layer (router, top-k, gather and scatter)"),
@@ -213,7 +215,11 @@ def measurements(data, prompt_tokens_if_unpublished: float = UNPUBLISHED_PROMPT_
     table = data.measured_inference
     table = table[table["precision"].isin(list(_PRECISION))]
     rows = []
-    for _, m in table.iterrows():
+    for number, (_, m) in enumerate(table.iterrows(), start=1):
+        for column, frame, name in (("model_id", data.models, "models"), ("accelerator", data.hardware, "hardware")):
+            if m[column] not in frame.index:
+                raise ValueError(f"data/measured_inference.csv: measurement {m['measurement_id']}, column {column}: "
+                                 f"{m[column]!r} is not in data/{name}.csv; allowed: {', '.join(frame.index)}")
         model = data.models.loc[m["model_id"]]
         hardware = data.hardware.loc[m["accelerator"]]
         inputs = {**model_inputs(model), **accelerator_inputs(hardware, _PRECISION[m["precision"]])}
@@ -323,8 +329,8 @@ def calibrate(data):
     Returns a DataFrame, one row per efficiency: parameter, source (empty for the
     values an estimate uses), low, central, high, unit, meaning. The per-step
     overhead has one row per source (its joint-fit value, used to re-predict that
-    source's measurements) and one for estimates: the newest engine's value
-    (:data:`NEWEST_ENGINE_SOURCE`), ranging over every source's. Fitting each
+    source's measurements) and one for estimates: the newest engine release's
+    (:data:`NEWEST_ENGINE_SOURCE`), from its joint fit to its fit alone. Fitting each
     source alone shows how much the shared efficiencies rest on one team's setup;
     that span is the range the Monte Carlo draws from (each efficiency
     independently, which overstates the spread, since the fits trade one
@@ -342,10 +348,13 @@ def calibrate(data):
         values = [joint[c.name]] + [f[c.name] for f in alone]
         rows.append({"parameter": c.name, "source": "", "low": min(values), "central": joint[c.name], "high": max(values),
                      "unit": c.unit, "meaning": c.meaning})
-    overheads = list(joint[OVERHEAD.name].values()) + [v for f in alone for v in f[OVERHEAD.name].values()]
-    newest = joint[OVERHEAD.name].get(NEWEST_ENGINE_SOURCE, float(np.median(list(joint[OVERHEAD.name].values()))))
-    rows.append({"parameter": OVERHEAD.name, "source": "", "low": min(overheads), "central": newest, "high": max(overheads),
-                 "unit": OVERHEAD.unit, "meaning": OVERHEAD.meaning + "; the newest engine's, ranging over every source's"})
+    # An estimate describes serving with a current engine: the newest release's overhead, ranging over its
+    # joint fit and its fit alone; older releases' overheads only re-predict their own measurements.
+    newest_source = NEWEST_ENGINE_SOURCE if NEWEST_ENGINE_SOURCE in joint[OVERHEAD.name] else sources[-1]
+    newest = joint[OVERHEAD.name][newest_source]
+    spread = [newest] + [f[OVERHEAD.name][newest_source] for f in alone if newest_source in f[OVERHEAD.name]]
+    rows.append({"parameter": OVERHEAD.name, "source": "", "low": min(spread), "central": newest, "high": max(spread),
+                 "unit": OVERHEAD.unit, "meaning": OVERHEAD.meaning + f"; the newest engine release's ({newest_source})"})
     for source, value in joint[OVERHEAD.name].items():
         values = [value] + [f[OVERHEAD.name][source] for f in alone if source in f[OVERHEAD.name]]
         rows.append({"parameter": OVERHEAD.name, "source": source, "low": min(values), "central": value, "high": max(values),
