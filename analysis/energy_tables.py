@@ -10,13 +10,33 @@ one unit and one parameter, and an input with any estimated bound has a range
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-from analysis.schema import Table, integer, number, positive, row_rule, table, text
+from analysis.schema import Table, integer, number, numbers, positive, row_rule, table, text
 
 # The same kinds as analysis.data.KINDS (data.py imports this module, so it cannot be imported here).
 _KINDS = ("reported", "estimate", "derived")
 BOUNDS = ("low", "central", "high")
+
+# Published measurements of inference energy (data/measured_inference.csv).
+MEASURED_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
+MEASURED_BOUNDARIES = ("accelerator", "server", "facility")
+MEASURED_KINDS = ("reported", "derived")
+# energy_j and energy_j_per_output_token x output_tokens may differ by this much (relative) where both
+# are given: the sources round, and a mean of per-request energies is not exactly the ratio of the means.
+PER_TOKEN_TOLERANCE = 0.02
+_MODEL_ID = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
+
+
+def _per_token_mismatch(f: pd.DataFrame) -> pd.Series:
+    """True where energy_j disagrees with energy_j_per_output_token x output_tokens beyond the tolerance."""
+    energy, per_token, tokens = numbers(f["energy_j"]), numbers(f["energy_j_per_output_token"]), numbers(f["output_tokens"])
+    both = energy.notna() & per_token.notna() & tokens.notna()
+    implied = per_token * tokens
+    return both & ((energy - implied).abs() > PER_TOKEN_TOLERANCE * implied)
+
 
 # name -> Table; loaded and validated by analysis.data.load like every other table.
 ENERGY_TABLES: dict[str, Table] = {
@@ -88,12 +108,45 @@ ENERGY_TABLES: dict[str, Table] = {
             "note": text(required=False),
         },
     ),
+    "measured_inference": table(
+        "measured_inference",
+        key="measurement_id",
+        columns={
+            "measurement_id": text(unique=True),
+            "model_id": text(description="Model, a lowercase hyphenated id (the catalogue's ids where they apply)"),
+            "accelerator": text(description="Accelerator id, as in hardware.csv"),
+            "accelerator_count": integer(minimum=1, description="Accelerators serving one replica"),
+            "precision": text(choices=MEASURED_PRECISIONS, description="Weight precision as served"),
+            "batch_size": integer(minimum=1, description="Concurrent requests the measurement ran at"),
+            "input_tokens": number(required=False, minimum=0.0, exclusive_minimum=True,
+                                   description="Input tokens per request (a mean where the source gives one); empty where the source does not publish it"),
+            "output_tokens": positive(description="Output tokens per request (a mean where the source gives one)"),
+            "engine": text(description="Serving software, e.g. vllm, tgi, hf-transformers, tensorrt-llm"),
+            "boundary": text(choices=MEASURED_BOUNDARIES, description="What the meter saw: accelerator (NVML/Zeus GPU counters), server (whole node) or facility"),
+            "energy_j": positive(description="Energy per request, J"),
+            "energy_j_per_output_token": positive(required=False, description="Energy per output token as the source reports it, J; empty if not reported"),
+            "kind": text(choices=MEASURED_KINDS, description="reported: energy_j as published; derived: arithmetic on published values, explained in note"),
+            "source": text(),
+            "locator": text(),
+            "note": text(required=False),
+        },
+        rules=(
+            row_rule("model_id", "{row[model_id]!r} is not a lowercase hyphenated id (e.g. llama-3.1-8b)",
+                     lambda f: f["model_id"].map(lambda t: t == "" or bool(_MODEL_ID.match(t)))),
+            row_rule("note", "a derived value needs a note saying how it was derived",
+                     lambda f: ~((f["kind"] == "derived") & (f["note"] == ""))),
+            row_rule("energy_j", f"{{row[energy_j]}} J differs from energy_j_per_output_token x output_tokens "
+                     f"({{row[energy_j_per_output_token]}} x {{row[output_tokens]}}) by more than {PER_TOKEN_TOLERANCE:.0%}",
+                     lambda f: ~_per_token_mismatch(f)),
+        ),
+    ),
 }
 # name -> key column the loaded frame is indexed by (inference_inputs has no single key).
 ENERGY_INDEX: dict[str, str] = {
     "published_energy": "estimate_id",
     "published_footprints": "estimate_id",
     "network_intensity": "intensity_id",
+    "measured_inference": "measurement_id",
 }
 
 
