@@ -197,6 +197,7 @@ class Measurements:
     boundary: np.ndarray
     sources: np.ndarray
     families: np.ndarray
+    left_out: tuple[str, ...] = ()  # measurements that could not be re-predicted, with the reason
 
 
 # Where a benchmark publishes no prompt length (ML.ENERGY's leaderboards), a chat prompt of this many tokens is
@@ -210,16 +211,22 @@ _PRECISION = {"bf16": "bf16", "fp16": "bf16", "fp8": "fp8"}
 def measurements(data, prompt_tokens_if_unpublished: float = UNPUBLISHED_PROMPT_TOKENS) -> Measurements:
     """Every measurement's serving inputs (its model, accelerator, count, precision, batch, tokens) and energy.
 
-    Rows at a precision the model has no path for (int8, int4 weights) are left out.
+    Rows the model cannot re-predict are left out and listed in ``left_out`` (one
+    line each, saying why): a model or accelerator missing from data/models.csv or
+    data/hardware.csv, or a precision without a path here (int8, int4 weights).
     """
     table = data.measured_inference
-    table = table[table["precision"].isin(list(_PRECISION))]
-    rows = []
-    for number, (_, m) in enumerate(table.iterrows(), start=1):
-        for column, frame, name in (("model_id", data.models, "models"), ("accelerator", data.hardware, "hardware")):
-            if m[column] not in frame.index:
-                raise ValueError(f"data/measured_inference.csv: measurement {m['measurement_id']}, column {column}: "
-                                 f"{m[column]!r} is not in data/{name}.csv; allowed: {', '.join(frame.index)}")
+    keep, left_out, rows = [], [], []
+    for _, m in table.iterrows():
+        why = [f"{column} {m[column]!r} is not in data/{name}.csv"
+               for column, frame, name in (("model_id", data.models, "models"), ("accelerator", data.hardware, "hardware"))
+               if m[column] not in frame.index]
+        if m["precision"] not in _PRECISION:
+            why.append(f"precision {m['precision']!r} has no path here (allowed: {', '.join(_PRECISION)})")
+        if why:
+            left_out.append(f"{m['measurement_id']}: {'; '.join(why)}")
+            continue
+        keep.append(m)
         model = data.models.loc[m["model_id"]]
         hardware = data.hardware.loc[m["accelerator"]]
         inputs = {**model_inputs(model), **accelerator_inputs(hardware, _PRECISION[m["precision"]])}
@@ -227,14 +234,16 @@ def measurements(data, prompt_tokens_if_unpublished: float = UNPUBLISHED_PROMPT_
         inputs.update(batch_size=float(m["batch_size"]), input_tokens=prompt,
                       output_tokens=float(m["output_tokens"]), accelerators_per_replica=float(m["accelerator_count"]))
         rows.append(inputs)
+    kept = table.loc[[m.name for m in keep]] if keep else table.iloc[:0]
     names = rows[0].keys() if rows else ()
     return Measurements(
-        table=table,
+        table=kept,
         inputs={name: np.array([r[name] for r in rows]) for name in names},
-        measured_j=np.array([measured_energy_j(m) for _, m in table.iterrows()]),
-        boundary=table["boundary"].to_numpy(dtype=str),
-        sources=table["source"].to_numpy(dtype=str),
-        families=np.array([family(data.models.loc[i]) for i in table["model_id"]], dtype=str),
+        measured_j=np.array([measured_energy_j(m) for m in keep]),
+        boundary=kept["boundary"].to_numpy(dtype=str),
+        sources=kept["source"].to_numpy(dtype=str),
+        families=np.array([family(data.models.loc[i]) for i in kept["model_id"]], dtype=str),
+        left_out=tuple(left_out),
     )
 
 

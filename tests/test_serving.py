@@ -239,19 +239,21 @@ def run_cli(*args):
 
 
 def test_calibration_file_is_a_fresh_fit_of_the_measurements(dataset):
-    fresh = A.calibrate(dataset).set_index("parameter")
-    stored = A.calibration()
-    assert list(fresh.index) == list(stored), "regenerate with: python -m analysis calibrate"
-    for name, r in stored.items():
+    fresh = A.calibrate(dataset).fillna("")
+    stored = A._calibration_rows(A.CALIBRATION_FILE)
+    assert [(r["parameter"], r["source"]) for r in stored] == list(zip(fresh["parameter"], fresh["source"])), \
+        "regenerate with: python -m analysis calibrate"
+    for r, (_, f) in zip(stored, fresh.iterrows()):
         for bound in ("low", "central", "high"):
-            assert getattr(r, bound) == pytest.approx(fresh.loc[name, bound], rel=2e-3), \
-                f"{name} {bound}: regenerate with: python -m analysis calibrate"
+            assert float(r[bound]) == pytest.approx(f[bound], rel=2e-3), \
+                f"{r['parameter']} {bound}: regenerate with: python -m analysis calibrate"
 
 
-def test_calibrated_efficiencies_are_physical(dataset):
+def test_calibrated_efficiencies_are_physical():
     for c in A.CALIBRATED:
         r = A.calibration()[c.name]
         assert c.lower <= r.low <= r.central <= r.high <= c.upper
+    assert set(A.source_overheads()) == {"mlenergy2025leaderboardv2", "mlenergy2026leaderboardv3"}
 
 
 def test_estimate_json_has_every_key_and_the_same_bytes_twice():
@@ -307,12 +309,60 @@ def test_bad_input_is_one_line_and_exit_status_2(args, message):
     assert len(lines) == 1 and message in lines[0], done.stderr
 
 
-def test_validation_meets_the_figures_it_achieves(dataset):
+# The validation as achieved (analysis.serving_analysis.validation_summary): family -> (median ratio, worst ratio),
+# predicted over measured. A change that moves either further from 1 by more than 5 % fails.
+ACHIEVED = {"small dense": (0.939, 0.418), "large dense": (1.137, 1.587), "MoE": (0.963, 1.463), "all": (1.020, 0.418)}
+# Points outside the 2x target, each with the reason the model does not chase it:
+KNOWN_OUTSIDE_2X = {
+    # Gemma 2 2B on an H100 with vLLM 0.5.4 took more energy per request (48.8 J at batch 512) than on the slower
+    # A100 40 GB with the same engine and prompts (39.1 J): no hardware model predicts that; the engine's Gemma 2
+    # path of that release (logit soft-capping, which its default attention kernel lacked) is the likely cause.
+    "mlenergy-v2-gemma-2-2b-chat-h100-sxmx1-b512",
+}
+LEFT_OUT = {"mlenergy-v2-phi-3-mini-4k-chat-h100-sxmx1-b64", "mlenergy-v2-phi-3-mini-4k-chat-h100-sxmx1-b256",
+            "mlenergy-v2-phi-3-mini-4k-chat-a100-sxm-40gbx1-b32"}  # phi-3-mini-4k is not in data/models.csv
+
+
+def test_validation_holds_the_figures_it_achieves(dataset):
+    summary = A.validation_summary(A.validation_table(dataset)).set_index("family")
+    assert set(ACHIEVED) == set(summary.index)
+    for name, (median, worst) in ACHIEVED.items():
+        assert abs(np.log(summary.loc[name, "median_ratio"])) <= abs(np.log(median)) + np.log(1.05), name
+        assert abs(np.log(summary.loc[name, "worst_ratio"])) <= abs(np.log(worst)) + np.log(1.05), name
+        assert 1 / A.TARGET_MEDIAN_RATIO <= summary.loc[name, "median_ratio"] <= A.TARGET_MEDIAN_RATIO, name
+
+
+def test_every_point_within_2x_but_the_named_exceptions(dataset):
     table = A.validation_table(dataset)
-    summary = A.validation_summary(table).set_index("family")
-    # Held at the achieved figures: a change that degrades them fails.
-    assert ACHIEVED.keys() == set(summary.index)
-    for family_name, (median_within, worst_within) in ACHIEVED.items():
-        median, worst = summary.loc[family_name, "median_ratio"], summary.loc[family_name, "worst_ratio"]
-        assert 1 / median_within <= median <= median_within, family_name
-        assert 1 / worst_within <= worst <= worst_within, family_name
+    outside = set(table.loc[np.abs(np.log(table["ratio"])) > np.log(A.TARGET_WORST_RATIO), "measurement_id"])
+    assert outside == KNOWN_OUTSIDE_2X
+
+
+def test_measurements_that_cannot_be_re_predicted_are_named(dataset):
+    m = A.measurements(dataset)
+    assert {line.split(":")[0] for line in m.left_out} == LEFT_OUT
+    assert len(m.measured_j) + len(m.left_out) == len(dataset.measured_inference)
+
+
+@pytest.mark.parametrize("prompt_tokens", [100.0, 400.0])
+def test_the_validation_does_not_rest_on_the_assumed_prompt_length(dataset, prompt_tokens):
+    # ML.ENERGY publishes no prompt lengths; 200 tokens are assumed. Refitted under half or twice that, every
+    # family's median ratio still meets the 1.25x target.
+    m = A.measurements(dataset, prompt_tokens_if_unpublished=prompt_tokens)
+    facility = A.facility_defaults(dataset)
+    fitted = A.fit(m, facility)
+    efficiencies = {**{k: v for k, v in fitted.items() if k != "layer_overhead_s"},
+                    "layer_overhead_s": np.array([fitted["layer_overhead_s"][s] for s in m.sources])}
+    ratio = A.predict(m.inputs, m.boundary, efficiencies, *facility) / m.measured_j
+    for name in A.FAMILIES:
+        assert 1 / A.TARGET_MEDIAN_RATIO <= np.median(ratio[m.families == name]) <= A.TARGET_MEDIAN_RATIO, name
+
+
+def test_step_time_and_power_match_what_ml_energy_measured_not_just_energy(dataset):
+    # ML.ENERGY Leaderboard v3.0 (ml-energy/leaderboard, public/data/models/meta-llama__Llama-3.1-8B-Instruct__lm-arena-chat.json):
+    # H100, batch 16: median inter-token latency 7.91 ms, mean GPU power 513 W; batch 512: 47.4 ms, 688 W.
+    params = __import__("analysis.params", fromlist=["validate"]).validate({})
+    out = A.central_quantities(dataset, "llama-3.1-8b", params, batch_size=np.array([16.0, 512.0]),
+                               input_tokens=200.0, output_tokens=400.0, accelerators_per_replica=1.0)
+    assert out["decode_step_s"] == pytest.approx([7.91e-3, 47.4e-3], rel=0.25)
+    assert out["decode_power_w"] == pytest.approx([513.0, 688.0], rel=0.15)
