@@ -133,11 +133,11 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.param)
     values = {**scenario_values, **overrides}
     params = P.validate(values)
-    from analysis import data, serving_analysis
+    from analysis import serving_analysis
 
-    dataset = data.load()
+    inputs = serving_analysis.load_serving_inputs()  # validates the data whenever it changed
     try:
-        result = serving_analysis.estimate(dataset, args.model, params, explicit=frozenset(values))
+        result = serving_analysis.estimate(inputs, args.model, params, explicit=frozenset(values))
     except ValueError as err:  # a physical impossibility (weights that do not fit) is bad input too
         problems = getattr(err, "problems", None) or [str(err)]
         raise UsageError(problems) from None

@@ -163,9 +163,11 @@ def accelerator_inputs(row, precision: str, power_per_accelerator_w: float | Non
     }
 
 
-# Idle power where data/hardware.csv gives none: a tenth of the rating. An assumption: NVIDIA's H100 idles at
-# 60-90 W of 700 W in published nvidia-smi readings; the tests keep the default out of any measured accelerator.
-DEFAULT_IDLE_SHARE_OF_RATED = 0.1
+# Idle power where data/hardware.csv gives none (no accelerator in it has a published idle power): a share of
+# the rating. An assumption with a range: low 5 %; high 20 %, the least an H200 drew while decoding in Ma et al.
+# (2026, abstract: "decode draws only 137-300 W on a 700 W GPU"), which idle cannot exceed.
+IDLE_SHARE_OF_RATED = (0.05, 0.1, 0.2)
+DEFAULT_IDLE_SHARE_OF_RATED = IDLE_SHARE_OF_RATED[1]
 
 
 # --- measurements -> predictions ----------------------------------------------------------------------------
@@ -471,33 +473,146 @@ _OUTPUTS = {"accelerator_seconds": "accelerator_seconds", "accelerators": "accel
             "facility": "facility_energy_j", "co2e_g": "co2e_g", "water_ml": "water_ml"}
 
 
-def _lookup(table, key: str, what: str, parameter: str):
-    if key not in table.index:
+@dataclass(frozen=True)
+class ServingInputs:
+    """What an estimate reads from the data, as plain values (no pandas): enough to run without loading the tables.
+
+    ``models`` and ``hardware``: id -> row (numbers as float, empty cells as None,
+    estimate ranges as ``<column>_low``/``_high``); ``input_ranges``: input of
+    data/inference_inputs.csv -> {low, central, high, parameter, scale, discrete},
+    with the scale and discreteness analysis.inference_analysis gives it.
+    """
+
+    models: dict
+    hardware: dict
+    input_ranges: dict
+
+
+def _plain(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (np.floating, np.integer)):
+        return float(value)
+    return value
+
+
+def serving_inputs(data) -> ServingInputs:
+    """The :class:`ServingInputs` of a loaded, validated Dataset."""
+    from analysis.inference_analysis import DISCRETE_INPUTS, RANGE_SCALES, input_ranges
+
+    def rows(frame):
+        return {str(key): {column: _plain(value) for column, value in row.items()} for key, row in frame.iterrows()}
+
+    ranges = input_ranges(data)
+    return ServingInputs(
+        models=rows(data.models),
+        hardware=rows(data.hardware),
+        input_ranges={name: {"low": float(r["low"]), "central": float(r["central"]), "high": float(r["high"]),
+                             "parameter": r["parameter"] or None, "scale": RANGE_SCALES.get(name, "ratio"),
+                             "discrete": name in DISCRETE_INPUTS}
+                      for name, r in ranges.iterrows()},
+    )
+
+
+# The files a cached ServingInputs depends on: the data, and the code that validates and reads it.
+_CACHE_SOURCES = ("analysis/data.py", "analysis/energy_tables.py", "analysis/schema.py", "analysis/inference_analysis.py",
+                  "analysis/serving_analysis.py")
+
+
+def load_serving_inputs(root: Path | None = None) -> ServingInputs:
+    """The :class:`ServingInputs` of the repository's data, validated, from a cache when nothing changed.
+
+    The cache (``_build/cache/serving_inputs-<hash>.json``) is keyed on every file
+    in data/ and the code that validates and reads it: any change, and the first
+    run, loads and validates every table (analysis.data.load, which raises
+    DataError on a bad file) before anything is estimated. So a bad edit is
+    always caught, and an unchanged repository answers without pandas.
+    """
+    import hashlib
+    import json
+    import os
+
+    root = Path(__file__).resolve().parent.parent if root is None else Path(root)
+    digest = hashlib.sha256()
+    for path in sorted((root / "data").rglob("*")) + [root / name for name in _CACHE_SOURCES]:
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    cache = root / "_build" / "cache" / f"serving_inputs-{digest.hexdigest()[:20]}.json"
+    if cache.exists():
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        return ServingInputs(stored["models"], stored["hardware"], stored["input_ranges"])
+    from analysis import data as data_module
+
+    inputs = serving_inputs(data_module.load(root / "data"))
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"models": inputs.models, "hardware": inputs.hardware,
+                                       "input_ranges": inputs.input_ranges}), encoding="utf-8")
+        partial.replace(cache)
+    except OSError:  # a read-only checkout still estimates, only without the cache
+        pass
+    return inputs
+
+
+def _as_inputs(source) -> ServingInputs:
+    return source if isinstance(source, ServingInputs) else serving_inputs(source)
+
+
+def _lookup(rows: dict, key: str, what: str, parameter: str) -> dict:
+    if key not in rows:
         from analysis.params import ParameterError
 
-        raise ParameterError([f"{parameter}: {key!r} is not in data/{what}.csv; allowed: {', '.join(table.index)}"])
-    return table.loc[key]
+        raise ParameterError([f"{parameter}: {key!r} is not in data/{what}.csv; allowed: {', '.join(rows)}"])
+    return rows[key]
+
+
+def input_range(inputs: ServingInputs, params: Mapping[str, object], name: str):
+    """A sourced input's range, following its parameter as analysis.inference_analysis.input_range does.
+
+    At the parameter's sourced central value the range is the sourced one; a
+    pinned input (``pinned_inputs``) is fixed at its parameter's value; otherwise
+    both ends move on the input's scale (analysis.inference_analysis._scaled).
+    """
+    from analysis.uncertainty import Range
+
+    r = inputs.input_ranges[name]
+    low, central, high, parameter = r["low"], r["central"], r["high"], r["parameter"]
+    if not parameter:
+        return Range(low, central, high, r["discrete"])
+    value = float(params[parameter])
+    if name in params.get("pinned_inputs", ()):
+        return Range(value, value, value, r["discrete"])
+    if value == central:
+        return Range(low, central, high, r["discrete"])
+    from analysis.inference_analysis import _scaled  # the one implementation of the scales
+
+    return Range(min(_scaled(low, central, value, r["scale"]), value), value,
+                 max(_scaled(high, central, value, r["scale"]), value), r["discrete"])
 
 
 def request_ranges(data, model_id: str, params: Mapping[str, object], explicit=frozenset()):
     """Everything one request's estimate needs: (fixed inputs, uncertain inputs as Ranges, resolved parameters, notes).
 
-    ``params`` is a validated parameter set (analysis.params.validate); ``explicit``
-    names the parameters the reader set (on the command line or in a scenario):
-    an explicit ``power_per_accelerator_w`` replaces the accelerator's own rated
-    power, otherwise the accelerator's rating from data/hardware.csv is used and
-    the resolved parameters say so. ``accelerators_per_replica`` 0 sizes the
-    replica from weights + KV cache (:func:`analysis.serving.accelerators_for_memory`).
-    Raises ParameterError for an unknown model or accelerator and PrecisionError
-    for a precision the accelerator lacks.
+    ``data`` is a loaded Dataset or its :class:`ServingInputs`; ``params`` a
+    validated parameter set (analysis.params.validate); ``explicit`` names the
+    parameters the reader set (on the command line or in a scenario): an explicit
+    ``power_per_accelerator_w`` replaces the accelerator's own rated power,
+    otherwise the accelerator's rating from data/hardware.csv is used and the
+    resolved parameters say so. ``accelerators_per_replica`` 0 sizes the replica
+    from weights + KV cache (:func:`analysis.serving.accelerators_for_memory`).
+    An accelerator without a published idle power idles at
+    :data:`IDLE_SHARE_OF_RATED` of its rating. Raises ParameterError for an
+    unknown model or accelerator and PrecisionError for a precision the
+    accelerator lacks.
     """
-    from analysis.inference_analysis import input_range, input_ranges
     from analysis.uncertainty import Range
 
-    model = _lookup(data.models, model_id, "models", "model")
-    hardware = _lookup(data.hardware, str(params["accelerator"]), "hardware", "parameter accelerator")
+    inputs = _as_inputs(data)
+    model = _lookup(inputs.models, model_id, "models", "model")
+    hardware = _lookup(inputs.hardware, str(params["accelerator"]), "hardware", "parameter accelerator")
     explicit_power = "power_per_accelerator_w" in explicit
-    acc = accelerator_inputs(hardware, str(params["precision"]),
+    acc = accelerator_inputs({"accelerator": params["accelerator"], **hardware}, str(params["precision"]),
                              float(params["power_per_accelerator_w"]) if explicit_power else None)
     scope = str(params.get("power_scope", "auto"))
     if scope != "auto":
@@ -507,10 +622,9 @@ def request_ranges(data, model_id: str, params: Mapping[str, object], explicit=f
     if int(params["accelerators_per_replica"]) > 0:
         fixed["accelerators_per_replica"] = float(params["accelerators_per_replica"])
     ranges: dict[str, Range] = dict(calibration())
-    known = input_ranges(data).index
     for name, target in _SOURCED_RANGES.items():
-        if name in known:
-            ranges[target] = input_range(data, dict(params), name)
+        if name in inputs.input_ranges:
+            ranges[target] = input_range(inputs, params, name)
         elif name in params:
             fixed[target] = float(params[name])
     for column, target in _HARDWARE_RANGES.items():
@@ -519,6 +633,10 @@ def request_ranges(data, model_id: str, params: Mapping[str, object], explicit=f
             continue
         scale = fixed[target] / _number(hardware, column)  # a range follows the value it belongs to
         ranges[target] = Range(low * scale, fixed.pop(target), high * scale)
+    if math.isnan(_number(hardware, "idle_power_w")):
+        rated = ranges["rated_power_w"].low if "rated_power_w" in ranges else fixed["rated_power_w"]
+        low, central, high = (share * rated for share in IDLE_SHARE_OF_RATED)
+        ranges["idle_power_w"] = Range(low, fixed.pop("idle_power_w"), high)
     peak = f"peak_{params['precision']}_dense_flop_per_s"
     if not math.isnan(_number(hardware, f"{peak}_low")):
         ranges["peak_flop_per_s"] = Range(_number(hardware, f"{peak}_low"), fixed.pop("peak_flop_per_s"), _number(hardware, f"{peak}_high"))

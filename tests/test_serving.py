@@ -366,3 +366,37 @@ def test_step_time_and_power_match_what_ml_energy_measured_not_just_energy(datas
                                input_tokens=200.0, output_tokens=400.0, accelerators_per_replica=1.0)
     assert out["decode_step_s"] == pytest.approx([7.91e-3, 47.4e-3], rel=0.25)
     assert out["decode_power_w"] == pytest.approx([513.0, 688.0], rel=0.15)
+
+
+def test_the_cached_inputs_give_the_same_estimate_as_the_loaded_tables(dataset, tmp_path):
+    from analysis import params as P
+
+    params = P.validate({"samples": 500, "serving_pue": 1.4, "accelerator": "tpu-v6e"})
+    cached = A.load_serving_inputs()
+    assert A.estimate(cached, "llama-3.1-70b", params) == A.estimate(dataset, "llama-3.1-70b", params)
+
+
+@pytest.mark.parametrize("name, value", [("host_overhead_factor", 1.2), ("serving_pue", 1.5), ("chars_per_token", 3.5),
+                                         ("wue_l_per_kwh", 0.5), ("electricity_water_l_per_kwh", 2.0)])
+def test_sourced_ranges_follow_their_parameters_as_the_chapter_does(dataset, name, value):
+    from analysis import inference_analysis as IA
+    from analysis import params as P
+
+    params = P.validate({name: value})
+    assert A.input_range(A.serving_inputs(dataset), params, name) == IA.input_range(dataset, params, name)
+    pinned = P.validate({name: value, "pinned_inputs": [name]}) if name in P.PARAMETERS["pinned_inputs"].choices else None
+    if pinned:
+        assert A.input_range(A.serving_inputs(dataset), pinned, name) == IA.input_range(dataset, pinned, name)
+
+
+def test_an_edited_data_file_is_validated_before_any_estimate(tmp_path):
+    import shutil
+
+    for folder in ("data", "analysis"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    models = tmp_path / "data" / "models.csv"
+    models.write_text(models.read_text().replace("llama-3.1-8b,Llama 3.1 8B,Meta,dense,8.03e9", "llama-3.1-8b,Llama 3.1 8B,Meta,dense,lots"))
+    from analysis.schema import DataError
+
+    with pytest.raises(DataError, match="models.csv"):
+        A.load_serving_inputs(tmp_path)
