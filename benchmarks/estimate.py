@@ -46,17 +46,25 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def stages(model: str) -> dict[str, float]:
-    """Seconds of each stage inside one process: imports, data, the estimate (draws included)."""
+def stages(model: str) -> dict[str, dict[str, float]]:
+    """Seconds of each stage inside one process, with the cached inputs (a repeat run) and without (the first run
+    after a change to data/ or to the code that reads it, which validates every table)."""
     probe = (
-        "import json, time; t0 = time.perf_counter()\n"
-        "from analysis import params as P, data, serving_analysis as A; t1 = time.perf_counter()\n"
-        "d = data.load(); t2 = time.perf_counter()\n"
-        f"A.estimate(d, {model!r}, P.validate({{'samples': {SAMPLES}}})); t3 = time.perf_counter()\n"
-        "print(json.dumps({'imports_s': t1 - t0, 'data_load_s': t2 - t1, 'estimate_s': t3 - t2}))\n"
+        "import json, sys, time; t0 = time.perf_counter()\n"
+        "from analysis import params as P, serving_analysis as A; t1 = time.perf_counter()\n"
+        "if sys.argv[1] == 'cold':\n"
+        "    from analysis import data; inputs = A.serving_inputs(data.load())\n"
+        "else:\n"
+        "    inputs = A.load_serving_inputs()\n"
+        "t2 = time.perf_counter()\n"
+        f"A.estimate(inputs, {model!r}, P.validate({{'samples': {SAMPLES}}})); t3 = time.perf_counter()\n"
+        "print(json.dumps({'imports_s': t1 - t0, 'inputs_s': t2 - t1, 'estimate_s': t3 - t2, 'pandas_imported': 'pandas' in sys.modules}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S, check=True)
-    return {k: round(v, 3) for k, v in json.loads(done.stdout).items()}
+    result = {}
+    for kind in ("cached", "cold"):
+        done = subprocess.run([sys.executable, "-c", probe, kind], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S, check=True)
+        result[kind] = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in json.loads(done.stdout).items()}
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -400,3 +400,17 @@ def test_an_edited_data_file_is_validated_before_any_estimate(tmp_path):
 
     with pytest.raises(DataError, match="models.csv"):
         A.load_serving_inputs(tmp_path)
+
+
+def test_a_repeat_estimate_does_not_import_pandas():
+    # The estimate command's speed (benchmarks/estimate.py: 10,000 draws well under 1 s) rests on this.
+    assert run_cli("estimate", "llama-3.1-8b", "-p", "samples=10").returncode == 0  # fills the cache
+    probe = ("import sys; from analysis import cli; cli.main(['estimate', 'llama-3.1-8b', '-p', 'samples=10000']); "
+             "print('pandas' in sys.modules, 'pandera' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_the_estimate_benchmark_refuses_bad_arguments():
+    done = subprocess.run([sys.executable, "benchmarks/estimate.py", "--repeats", "0"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2 and "--repeats 0" in done.stderr
