@@ -406,8 +406,22 @@ def step_overhead_s(layers, layer_overhead_s):
     return _positive("layers", layers) * _non_negative("layer_overhead_s", layer_overhead_s)
 
 
+def roofline_s(compute_s, memory_s, roofline_sharpness):
+    """Time of a kernel that must do both: the larger of compute time and memory time, softened near the ridge.
+
+    (compute^p + memory^p)^(1/p): p → ∞ is the roofline's max(compute, memory)
+    (Williams et al. 2009), which real kernels reach only far from the ridge
+    point, where one of the two dominates; p = 1 is no overlap at all. p is
+    fitted to the measurements; far from the ridge every p gives the larger time.
+    """
+    p = _at_least_one("roofline_sharpness", roofline_sharpness)
+    larger = np.maximum(compute_s, memory_s)
+    safe = np.where(larger > 0, larger, 1.0)
+    return larger * ((compute_s / safe) ** p + (memory_s / safe) ** p) ** (1.0 / p)
+
+
 def decode_step_s(decode_linear_compute_s, decode_linear_memory_s, decode_attention_compute_s, decode_attention_memory_s, moe_routing_s,
-                  step_overhead_s):
+                  step_overhead_s, roofline_sharpness):
     """Wall seconds of one decoding step: a roofline per kernel class, one after the other, plus a fixed overhead.
 
     max(weight FLOP time, weight read time) + max(attention FLOP time, KV read
@@ -415,8 +429,8 @@ def decode_step_s(decode_linear_compute_s, decode_linear_memory_s, decode_attent
     as separate kernels, each bound by compute or by memory (Williams et al. 2009;
     Pope et al. 2022, §2 and §3.3 treat the feed-forward and attention layers apart).
     """
-    return (np.maximum(decode_linear_compute_s, decode_linear_memory_s)
-            + np.maximum(decode_attention_compute_s, decode_attention_memory_s)
+    return (roofline_s(decode_linear_compute_s, decode_linear_memory_s, roofline_sharpness)
+            + roofline_s(decode_attention_compute_s, decode_attention_memory_s, roofline_sharpness)
             + moe_routing_s + _non_negative("step_overhead_s", step_overhead_s))
 
 
@@ -632,6 +646,7 @@ INPUTS = {
     "power_share_memory_bound": "share of (rated − idle) power drawn while memory-bound",
     "layer_overhead_s": "s per layer per decoding step",
     "moe_token_overhead_s": "s per token per MoE layer",
+    "roofline_sharpness": "p of the softened max (compute^p + memory^p)^(1/p)",
     "host_overhead_factor": "IT energy over accelerator energy",
     "pue": "facility energy over IT energy",
     "grid_intensity_g_per_kwh": "g CO2e per kWh",

@@ -64,6 +64,8 @@ SHARED = (
     # a fit that reaches it says so in the calibration file.
     Calibrated("bandwidth_utilization", 0.2, 0.9, 0.7, "fraction of memory bandwidth",
                "achieved fraction of peak memory bandwidth where memory sets the pace (decoding)"),
+    Calibrated("roofline_sharpness", 1.0, 16.0, 2.0, "exponent",
+               "p of the softened roofline (compute^p + memory^p)^(1/p): 1 is no overlap of compute and memory, large p their max"),
     Calibrated("moe_token_overhead_s", 1e-9, 1e-5, 5e-7, "s per token per MoE layer",
                "time to route one token through one mixture-of-experts layer (router, top-k, gather and scatter)"),
 )
@@ -335,41 +337,45 @@ def facility_defaults(data) -> tuple[float, float]:
 
 
 def calibrate(data):
-    """The calibrated efficiencies: a joint fit to every measurement (central) and the span of fits to each source alone (low, high).
+    """The calibrated efficiencies: each source's own fit, and the values an estimate uses.
 
-    Returns a DataFrame, one row per efficiency: parameter, source (empty for the
-    values an estimate uses), low, central, high, unit, meaning. The per-step
-    overhead has one row per source (its joint-fit value, used to re-predict that
-    source's measurements) and one for estimates: the newest engine release's
-    (:data:`NEWEST_ENGINE_SOURCE`), from its joint fit to its fit alone. Fitting each
-    source alone shows how much the shared efficiencies rest on one team's setup;
-    that span is the range the Monte Carlo draws from (each efficiency
-    independently, which overstates the spread, since the fits trade one
-    efficiency against another).
+    Each source measured one serving engine release, and the achieved
+    efficiencies (bandwidth, FLOP/s, how compute and memory overlap, routing and
+    per-layer overheads) belong to the engine as much as to the hardware, so each
+    source is fitted alone (its rows ``source`` = the citation key, used to
+    re-predict that source's measurements). An estimate describes serving with a
+    current engine: its values (rows with an empty ``source``) are the newest
+    release's fit (:data:`NEWEST_ENGINE_SOURCE`), ranging over every source's fit
+    and the joint fit to all measurements (with one overhead per source), so the
+    Monte Carlo carries the spread between engines and setups. Each efficiency is
+    drawn independently, which overstates the spread, since the fits trade one
+    efficiency against another.
+
+    Returns a DataFrame: parameter, source, low, central, high, unit, meaning.
     """
     import pandas as pd
 
     m = measurements(data)
     facility = facility_defaults(data)
-    joint = fit(m, facility)
     sources = sorted(set(m.sources))
-    alone = [fit(m, facility, rows=m.sources == source) for source in sources] if len(sources) > 1 else []
+    alone = {source: fit(m, facility, rows=m.sources == source) for source in sources}
+    joint = fit(m, facility)
+    newest = NEWEST_ENGINE_SOURCE if NEWEST_ENGINE_SOURCE in alone else sources[-1]
+
+    def value(fitted: dict, name: str, source: str) -> float:
+        v = fitted[name]
+        return v[source] if isinstance(v, dict) else v
+
     rows = []
-    for c in SHARED:
-        values = [joint[c.name]] + [f[c.name] for f in alone]
-        rows.append({"parameter": c.name, "source": "", "low": min(values), "central": joint[c.name], "high": max(values),
-                     "unit": c.unit, "meaning": c.meaning})
-    # An estimate describes serving with a current engine: the newest release's overhead, ranging over its
-    # joint fit and its fit alone; older releases' overheads only re-predict their own measurements.
-    newest_source = NEWEST_ENGINE_SOURCE if NEWEST_ENGINE_SOURCE in joint[OVERHEAD.name] else sources[-1]
-    newest = joint[OVERHEAD.name][newest_source]
-    spread = [newest] + [f[OVERHEAD.name][newest_source] for f in alone if newest_source in f[OVERHEAD.name]]
-    rows.append({"parameter": OVERHEAD.name, "source": "", "low": min(spread), "central": newest, "high": max(spread),
-                 "unit": OVERHEAD.unit, "meaning": OVERHEAD.meaning + f"; the newest engine release's ({newest_source})"})
-    for source, value in joint[OVERHEAD.name].items():
-        values = [value] + [f[OVERHEAD.name][source] for f in alone if source in f[OVERHEAD.name]]
-        rows.append({"parameter": OVERHEAD.name, "source": source, "low": min(values), "central": value, "high": max(values),
-                     "unit": OVERHEAD.unit, "meaning": "the engine release this source measured"})
+    for c in CALIBRATED:
+        values = [value(alone[s], c.name, s) for s in sources] + [value(joint, c.name, s) for s in sources]
+        rows.append({"parameter": c.name, "source": "", "low": min(values), "central": value(alone[newest], c.name, newest),
+                     "high": max(values), "unit": c.unit, "meaning": c.meaning + f"; the newest engine release's ({newest})"})
+    for source in sources:
+        for c in CALIBRATED:
+            v = value(alone[source], c.name, source)
+            rows.append({"parameter": c.name, "source": source, "low": v, "central": v, "high": v, "unit": c.unit,
+                         "meaning": "fitted to this source's measurements alone (its engine release)"})
     return pd.DataFrame(rows)
 
 
@@ -400,9 +406,13 @@ def calibration(path: Path = CALIBRATION_FILE) -> dict[str, "object"]:
     return ranges
 
 
-def source_overheads(path: Path = CALIBRATION_FILE) -> dict[str, float]:
-    """The per-step overhead fitted to each source's measurements (its engine release): source -> s."""
-    return {r["source"]: float(r["central"]) for r in _calibration_rows(path) if r["source"] and r["parameter"] == OVERHEAD.name}
+def source_efficiencies(path: Path = CALIBRATION_FILE) -> dict[str, dict[str, float]]:
+    """The efficiencies fitted to each source's measurements alone (its engine release): source -> name -> value."""
+    fitted: dict[str, dict[str, float]] = {}
+    for r in _calibration_rows(path):
+        if r["source"]:
+            fitted.setdefault(r["source"], {})[r["parameter"]] = float(r["central"])
+    return fitted
 
 
 # --- validation -----------------------------------------------------------------------------------------------
@@ -414,15 +424,17 @@ def validation_table(data, efficiencies: Mapping[str, float] | None = None):
     Columns: measurement_id, model_id, family, accelerator, accelerator_count,
     precision, batch_size, input_tokens, output_tokens, boundary, source,
     measured_j, predicted_j, ratio (predicted / measured). ``efficiencies``
-    default to the calibrated central values.
+    default to each source's own fit (:func:`source_efficiencies`): the engine's
+    efficiencies are fitted, the physics that carries them across models,
+    accelerators, batch sizes and lengths is what the table tests.
     """
     import pandas as pd
 
     m = measurements(data)
-    if efficiencies is None:
-        efficiencies = {name: r.central for name, r in calibration().items()}
-        overheads = source_overheads()
-        efficiencies[OVERHEAD.name] = np.array([overheads.get(s, efficiencies[OVERHEAD.name]) for s in m.sources])
+    if efficiencies is None:  # each source with its own engine's efficiencies
+        central = {name: r.central for name, r in calibration().items()}
+        by_source = source_efficiencies()
+        efficiencies = {name: np.array([by_source.get(s, {}).get(name, central[name]) for s in m.sources]) for name in central}
     predicted = predict(m.inputs, m.boundary, efficiencies, *facility_defaults(data))
     t = m.table
     return pd.DataFrame({

@@ -29,7 +29,7 @@ A100 = {"accelerator": "a100-sxm-80gb", "peak_bf16_dense_flop_per_s": 312e12, "p
         "board_power_w": 400.0, "idle_power_w": 50.0, "memory_bandwidth_bytes_per_s": 2.039e12, "memory_bytes": 80e9,
         "power_scope": "accelerator"}
 EFFICIENCIES = {"compute_utilization": 0.5, "prefill_compute_utilization": 0.5, "bandwidth_utilization": 0.8, "power_share_memory_bound": 0.3, "layer_overhead_s": 6e-5,
-                "moe_token_overhead_s": 1e-6}
+                "moe_token_overhead_s": 1e-6, "roofline_sharpness": 1e6}
 FACILITY = {"host_overhead_factor": 1.57, "pue": 1.2, "grid_intensity_g_per_kwh": 400.0, "wue_l_per_kwh": 0.3,
             "electricity_water_l_per_kwh": 3.0}
 
@@ -205,7 +205,7 @@ def test_calibration_recovers_the_efficiencies_that_made_the_data():
                                  "input_tokens": prompt, "output_tokens": output, "accelerators_per_replica": 1, "source": source})
     sources = np.array([r.pop("source") for r in rows])
     inputs = {k: np.array([r[k] for r in rows], dtype=float) for k in rows[0]}
-    truth = {"compute_utilization": 0.45, "bandwidth_utilization": 0.75, "moe_token_overhead_s": 8e-7}
+    truth = {"compute_utilization": 0.45, "bandwidth_utilization": 0.75, "moe_token_overhead_s": 8e-7, "roofline_sharpness": 2.5}
     overheads = {"a": 1e-4, "b": 4e-4}
     boundary = np.array(["accelerator"] * len(rows))
     measured = A.predict(inputs, boundary, {**truth, "layer_overhead_s": np.array([overheads[s] for s in sources])}, 1.57, 1.2)
@@ -253,7 +253,7 @@ def test_calibrated_efficiencies_are_physical():
     for c in A.CALIBRATED:
         r = A.calibration()[c.name]
         assert c.lower <= r.low <= r.central <= r.high <= c.upper
-    assert set(A.source_overheads()) == {"mlenergy2025leaderboardv2", "mlenergy2026leaderboardv3"}
+    assert set(A.source_efficiencies()) == {"mlenergy2025leaderboardv2", "mlenergy2026leaderboardv3"}
 
 
 def test_estimate_json_has_every_key_and_the_same_bytes_twice():
@@ -311,7 +311,7 @@ def test_bad_input_is_one_line_and_exit_status_2(args, message):
 
 # The validation as achieved (analysis.serving_analysis.validation_summary): family -> (median ratio, worst ratio),
 # predicted over measured. A change that moves either further from 1 by more than 5 % fails.
-ACHIEVED = {"small dense": (0.939, 0.418), "large dense": (1.137, 1.587), "MoE": (0.963, 1.463), "all": (1.020, 0.418)}
+ACHIEVED = {"small dense": (0.944, 0.456), "large dense": (1.164, 1.487), "MoE": (1.013, 0.643), "all": (1.009, 0.456)}
 # Points outside the issue's 2x target, each with the reason the model does not chase it:
 KNOWN_OUTSIDE_2X = {
     # Gemma 2 2B on an H100 with vLLM 0.5.4 took more energy per request (48.8 J at batch 512) than on the slower
@@ -414,3 +414,14 @@ def test_a_repeat_estimate_does_not_import_pandas():
 def test_the_estimate_benchmark_refuses_bad_arguments():
     done = subprocess.run([sys.executable, "benchmarks/estimate.py", "--repeats", "0"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2 and "--repeats 0" in done.stderr
+
+
+def test_the_softened_roofline_lies_between_the_larger_time_and_the_sum():
+    compute, memory = np.array([1.0, 3.0, 0.0]), np.array([3.0, 3.0, 2.0])
+    assert S.roofline_s(compute, memory, 1.0) == pytest.approx(compute + memory)  # no overlap
+    assert S.roofline_s(compute, memory, 200.0) == pytest.approx(np.maximum(compute, memory), rel=0.01)  # the roofline
+    # p = 2 by hand: sqrt(1 + 9) = 3.162, sqrt(18) = 4.243, 2
+    assert S.roofline_s(compute, memory, 2.0) == pytest.approx([10 ** 0.5, 18 ** 0.5, 2.0])
+    for p in (1.0, 1.5, 3.0, 16.0):
+        t = S.roofline_s(compute, memory, p)
+        assert np.all(t >= np.maximum(compute, memory) - 1e-12) and np.all(t <= compute + memory + 1e-12)
