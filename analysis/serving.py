@@ -2,9 +2,9 @@
 
 Every function takes plain numbers or numpy arrays, with the unit in the argument
 name, and broadcasts, so the same code gives one estimate or a Monte Carlo
-sample. Nothing here reads a file: :mod:`analysis.serving_data` turns rows of
-``data/models.csv`` and ``data/hardware.csv`` into these inputs, and
-:mod:`analysis.serving_calibration` fits the achieved efficiencies.
+sample. Nothing here reads a file: :mod:`analysis.serving_analysis` turns rows of
+``data/models.csv`` and ``data/hardware.csv`` into these inputs and fits the
+achieved efficiencies to ``data/measured_inference.csv``.
 
 The request, per replica of ``accelerators_per_replica`` accelerators serving
 ``batch_size`` requests at once:
@@ -16,9 +16,12 @@ The request, per replica of ``accelerators_per_replica`` accelerators serving
 - **Decode** (each output token): one step serves every sequence of the batch.
   Its weight multiplications and its attention each take the larger of their
   compute time and memory time (the roofline; Pope et al. 2022, §2; Williams et
-  al. 2009), one after the other, plus a fixed per-step overhead (scheduling,
-  kernel launches, sampling) that small models' measurements show, and, in a
-  mixture-of-experts model, a routing time per token and MoE layer.
+  al. 2009), softened near the ridge point by a fitted exponent
+  (:func:`roofline_s`), one after the other, plus a fixed time per layer
+  (launches, synchronisation, scheduling) that small models' measurements show,
+  and, in a mixture-of-experts model, a routing time per token and MoE layer.
+  A batch larger than the memory left beside the weights holds runs with fewer
+  sequences at a time (:func:`decode_batch_size`).
   Memory traffic per step is the weights the batch's tokens touch (a
   mixture-of-experts layer only the experts its tokens are routed to) plus every
   sequence's KV cache, which grows with its context (Pope et al. 2022, §2.1, §3.3).

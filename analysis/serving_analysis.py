@@ -3,16 +3,21 @@
 - :func:`model_inputs` and :func:`accelerator_inputs` turn a row of
   ``data/models.csv`` and of ``data/hardware.csv`` into the inputs of
   :func:`analysis.serving.resolve`.
-- :func:`predict_measurements` re-predicts every row of
+- :func:`measurements` and :func:`predict` re-predict every row of
   ``data/measured_inference.csv`` at its own boundary, :func:`validation_table`
   sets prediction against measurement and :func:`validation_summary` gives the
   median and worst ratio per family.
 - The achieved efficiencies (:data:`CALIBRATED`) come from
   ``data/serving_calibration.csv``, which :func:`calibrate` writes from the
   measurements (``python -m analysis calibrate``); a test keeps the file equal to
-  a fresh fit, so a change to the measurements or the physics cannot leave it stale.
+  a fresh fit, so a change to the measurements or the physics cannot leave it
+  stale. :func:`calibration` gives them as uncertainty Ranges (with the sourced
+  power share and prefill utilization), :func:`source_efficiencies` per source.
 - :func:`estimate` is one request's estimate with its 90 % interval, as the
-  ``estimate`` command prints it.
+  ``estimate`` command prints it; :func:`request_ranges` gives its inputs and
+  :func:`central_quantities` every intermediate over arrays of inputs (for
+  sweeps and charts). Both take a loaded Dataset or the :class:`ServingInputs`
+  that :func:`load_serving_inputs` caches.
 """
 
 from __future__ import annotations
