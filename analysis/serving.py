@@ -470,9 +470,19 @@ def power_w(idle_power_w, rated_power_w, load_share):
     return idle + (rated - idle) * load_share
 
 
-def decode_power_w(idle_power_w, rated_power_w, decode_step_compute_s, decode_step_s, power_share_memory_bound):
-    """Mean power per accelerator while decoding (:func:`power_w` with the step's busy and compute shares)."""
-    share = load_share(np.minimum(decode_step_compute_s / decode_step_s, 1.0), power_share_memory_bound)
+def decode_power_w(idle_power_w, rated_power_w, decode_linear_compute_s, decode_attention_compute_s, decode_attention_memory_s,
+                   decode_step_s, roofline_sharpness, power_share_memory_bound):
+    """Mean power per accelerator while decoding: :func:`power_w` at the share of the step that runs near full power.
+
+    That share is the weight multiplications' arithmetic and all of the attention:
+    decoding attention reads the KV cache but computes softmax and dot products
+    per cached token on the general-purpose cores, and draws about the rating.
+    ML.ENERGY Leaderboard v3.0 measured it: Qwen3 8B at batch 64 on an H100 drew
+    514 W answering chat prompts (about 650 tokens) and 670 W answering GPQA
+    (about 8,400 tokens, so long contexts), where weight streaming alone would draw less.
+    """
+    attention = roofline_s(decode_attention_compute_s, decode_attention_memory_s, roofline_sharpness)
+    share = load_share(np.minimum((decode_linear_compute_s + attention) / decode_step_s, 1.0), power_share_memory_bound)
     return power_w(idle_power_w, rated_power_w, share)
 
 
