@@ -14,7 +14,9 @@
   stale. :func:`calibration` gives them as uncertainty Ranges (with the sourced
   power share and prefill utilization), :func:`source_efficiencies` per source.
 - :func:`estimate` is one request's estimate with its 90 % interval, as the
-  ``estimate`` command prints it; :func:`request_ranges` gives its inputs and
+  ``estimate`` command prints it; :func:`request_ranges` gives its inputs,
+  :func:`request_model` any quantity as a function of the uncertain ones (for
+  analysis.uncertainty's monte_carlo, central_value, tornado) and
   :func:`central_quantities` every intermediate over arrays of inputs (for
   sweeps and charts). Both take a loaded Dataset or the :class:`ServingInputs`
   that :func:`load_serving_inputs` caches.
@@ -720,6 +722,26 @@ def estimate(data, model_id: str, params: Mapping[str, object], explicit=frozens
                        if name in S.QUANTITIES or name in S.INPUTS},
         "notes": notes,
     }
+
+
+def request_model(data, model_id: str, params: Mapping[str, object], explicit=frozenset(),
+                  quantity: str = "facility_energy_j"):
+    """One request's ``quantity`` as a function of its uncertain inputs, with their ranges: (model, ranges).
+
+    ``model(**draws)`` takes arrays for every name in ``ranges`` and returns the
+    quantity (any of :data:`analysis.serving.QUANTITIES`, e.g. ``facility_energy_j``,
+    ``co2e_g``, ``water_ml``) broadcast over them, so analysis.uncertainty's
+    monte_carlo, central_value and tornado apply as they do to the chapter's models.
+    """
+    if quantity not in S.QUANTITIES:
+        raise ValueError(f"quantity: {quantity!r} is unknown; allowed: {', '.join(S.QUANTITIES)}")
+    fixed, ranges, _, _ = request_ranges(data, model_id, params, explicit)
+    prompt_chars = float(params["prompt_chars"])
+
+    def model(**draws):
+        return S.resolve(_with_tokens({**fixed, **draws}, prompt_chars), wanted=(quantity,))[quantity]
+
+    return model, ranges
 
 
 def central_quantities(data, model_id: str, params: Mapping[str, object], explicit=frozenset(), **values) -> dict[str, np.ndarray]:

@@ -424,3 +424,19 @@ def test_the_softened_roofline_lies_between_the_larger_time_and_the_sum():
     for p in (1.0, 1.5, 3.0, 16.0):
         t = S.roofline_s(compute, memory, p)
         assert np.all(t >= np.maximum(compute, memory) - 1e-12) and np.all(t <= compute + memory + 1e-12)
+
+
+def test_request_model_plugs_into_the_monte_carlo_and_agrees_with_estimate(dataset):
+    from analysis import params as P
+    from analysis import uncertainty as mc
+
+    params = P.validate({"samples": 2000})
+    model, ranges = A.request_model(dataset, "llama-3.1-70b", params, quantity="facility_energy_j")
+    result = A.estimate(dataset, "llama-3.1-70b", params)
+    assert mc.central_value(model, ranges) == pytest.approx(result["energy_j"]["facility"]["value"], rel=1e-5)
+    summary = mc.monte_carlo(model, ranges, 2000, params["seed"])
+    assert summary.high == pytest.approx(result["energy_j"]["facility"]["high"], rel=1e-5)
+    swings = mc.tornado(model, ranges)
+    assert {s.input for s in swings} == set(ranges) and swings[0].swing >= swings[-1].swing
+    with pytest.raises(ValueError, match="quantity: 'joules' is unknown"):
+        A.request_model(dataset, "llama-3.1-70b", params, quantity="joules")
