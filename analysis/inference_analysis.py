@@ -239,6 +239,10 @@ def _roofline_request(data: Dataset, params: dict, model: str, quantity: str = "
     """
     from analysis import serving as S, serving_analysis as sa
 
+    hw = accelerator(data, params)
+    if pd.isna(hw["memory_bytes"]):
+        raise ValueError(f"parameter accelerator: {params['accelerator']} has no memory size in data/hardware.csv (column memory_bytes), "
+                         f"which the serving model needs; allowed: an accelerator with one, or serving_method=epoch")
     fixed, ranges, _, _ = sa.request_ranges(data, model, params, explicit_parameters(params))
     ranges = dict(ranges)
     for name in ("output_tokens", "batch_size"):

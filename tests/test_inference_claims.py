@@ -337,6 +337,13 @@ def test_samples_below_one_past_validation_names_samples(dataset, defaults):
         ia.request_energy(dataset, {**defaults, "samples": 0})
 
 
+def test_an_accelerator_without_memory_size_is_named(dataset, defaults):
+    values = {**defaults, "accelerator": "h800-sxm"}  # no memory size published for the H800 (data/hardware.csv)
+    with pytest.raises(ValueError, match=r"^parameter accelerator: h800-sxm has no memory size in data/hardware.csv \(column memory_bytes\)"):
+        ia.request_energy(dataset, values)
+    assert ia.request_energy(dataset, {**values, "serving_method": "epoch"}).central > 0
+
+
 def test_unknown_model_is_named(dataset, defaults):
     with pytest.raises(ValueError, match=r"model: 'gpt5' is unknown; allowed: gpt2, gpt3, frontier or a model of data/models.csv: .*gpt2-xl"):
         ia.request_energy(dataset, defaults, "gpt5")
@@ -405,9 +412,12 @@ def test_pinned_inputs_collapse_their_ranges(dataset):
 
 
 @functools.lru_cache(maxsize=1)
+def _hardware():
+    return data.load().hardware
+
+
 def _without_fp8() -> frozenset[str]:
-    hardware = data.load().hardware
-    return frozenset(hardware.index[hardware["peak_fp8_dense_flop_per_s"].isna()])
+    return frozenset(_hardware().index[_hardware()["peak_fp8_dense_flop_per_s"].isna()])
 
 
 def random_parameters(rng: np.random.Generator) -> dict:
@@ -437,6 +447,8 @@ def random_parameters(rng: np.random.Generator) -> dict:
                 x = float(rng.uniform(low, high))
             values[name] = int(round(x)) if p.type is int else x
     values["samples"] = int(rng.integers(50, 400))  # small, to keep the test fast; containment must hold at any size
+    if _hardware()["memory_bytes"].isna()[values["accelerator"]]:
+        values["serving_method"] = "epoch"  # the serving model needs the memory size (test_an_accelerator_without_memory_size_is_named)
     if values["precision"] == "fp8" and values["accelerator"] in _without_fp8():
         values["precision"] = "bf16"  # FP8 on an accelerator without it is refused (tests/test_serving.py), not estimated
     # A replica too small to hold a model's weights is refused with one line (tests/test_serving.py), and the ledger
