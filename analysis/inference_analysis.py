@@ -701,13 +701,19 @@ def chapter_numbers(data: Dataset, params: dict) -> dict[str, float]:
     from analysis import serving_analysis as sa
 
     numbers["compute_utilization_pct"] = 100 * sa.calibration()["compute_utilization"].central
-    numbers["utilization_pct"] = 100 * params["utilization"] if _method(params) == "epoch" else numbers["compute_utilization_pct"]
     numbers["gpt3_flop"] = float(inf.inference_flop(numbers["gpt3_params_b"] * 1e9, numbers["prompt_tokens"] + params["output_tokens"]))
     times = bound_by_batch(data, params, "gpt3", batch_sizes=tuple(sorted({1, params["batch_size"]})))
     memory = times[times["bound"].str.startswith("memory")].set_index("batch_size")["seconds"]
     compute = times[times["bound"].str.startswith("compute")].set_index("batch_size")["seconds"]
     numbers["gpt3_memory_s_batch1"] = float(memory.loc[1])
-    numbers["gpt3_compute_s"] = float(compute.loc[1])
+    # Accelerator-seconds of arithmetic for the GPT-3-sized request under the chosen method (the serving model's also
+    # counts attention, at its calibrated shares of peak), and the share of peak at which 2·N FLOP per token take that long.
+    peak = float(accelerator(data, params)[f"peak_{params['precision']}_dense_flop_per_s"])
+    if _method(params) == "epoch":
+        numbers["gpt3_compute_s"] = float(inf.compute_time_s(numbers["gpt3_flop"], peak, params["utilization"]))
+    else:
+        numbers["gpt3_compute_s"] = float(compute.loc[1])
+    numbers["utilization_pct"] = 100 * numbers["gpt3_flop"] / (peak * numbers["gpt3_compute_s"])
     q = request_quantities(data, params, "gpt3")
     numbers["gpt3_accelerators_per_replica"] = float(q["accelerators_per_replica"])
     numbers["rated_power_w"] = float(q["rated_power_w"])
