@@ -296,7 +296,16 @@ def _epoch_request(data: Dataset, params: dict, model: str):
     return energy_j, ranges
 
 
+def _complete(params: dict) -> dict:
+    """The parameters with every declared one present: a chapter's own set lacks the other chapters' (e.g. the grid
+    intensity, which the serving model reads for carbon), and those keep their defaults."""
+    from analysis.params import defaults
+
+    return {**defaults(), **params}
+
+
 def _request(data: Dataset, params: dict, model: str = "frontier"):
+    params = _complete(params)
     mid = model_id(data, model)
     return _epoch_request(data, params, mid) if _method(params) == "epoch" else _roofline_request(data, params, mid)
 
@@ -337,6 +346,7 @@ def request_quantities(data: Dataset, params: dict, model: str = "frontier", **v
     ``values`` replace any input (e.g. ``batch_size=np.array([1, 64])``)."""
     from analysis import serving_analysis as sa
 
+    params = _complete(params)
     mid = model_id(data, model)
     overrides = dict(values)
     frontier = _frontier_range(data, params, mid)
