@@ -44,6 +44,6 @@ def test_every_module_compiles_on_the_oldest_promised_python():
         python = shutil.which(f"python{version}")
         if python is None:
             pytest.skip(f"python{version} is not installed; the import test above ran on {sys.version.split()[0]}")
-    code = "import sys, py_compile\nfor p in sys.argv[1:]: py_compile.compile(p, doraise=True, cfile='/dev/null')"
+    code = "import sys\nfor p in sys.argv[1:]: compile(open(p, encoding='utf-8').read(), p, 'exec')"
     done = subprocess.run([python, "-c", code, *map(str, MODULES)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
