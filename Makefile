@@ -28,9 +28,9 @@ book: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n auto
 
-## Package the built site as one archive for any static host: _build/site.tar.gz.
+## Package the built edition as one archive for any static host: _build/site.tar.gz (site-student.tar.gz, ...).
 publish: book
-	$(PY) -m analysis publish
+	$(PY) -m analysis publish --edition $(EDITION) $(if $(SCENARIO),--scenario $(SCENARIO))
 
 ## Time the pipeline against plain Jupyter Book and papermill (about 4 minutes on 2 cores); see benchmarks/README.md.
 bench: $(STAMP)

@@ -630,8 +630,6 @@ def build_edition(values: dict[str, object], scenario: dict | None = None, jobs:
     ``_build/scenarios/<name>/student/html``). Every page of a non-default
     edition carries a banner saying what it is.
     """
-    if edition not in EDITIONS:
-        raise BuildError(f"edition {edition!r} is unknown; allowed: {', '.join(EDITIONS)}")
     name = edition_name(values, scenario)
     student = edition == "student"
     banners, extra = [], {}
@@ -643,10 +641,30 @@ def build_edition(values: dict[str, object], scenario: dict | None = None, jobs:
         extra = _deep_update(extra, {"html": {"announcement": " ".join(banners)}})
     if name is None and not student:
         return build({}, jobs=jobs)
+    out, label = edition_site(values, scenario, edition)
+    return build(values, jobs=jobs, out=out, edition=label, config_extra=extra, student=student)
+
+
+def edition_site(values: dict[str, object], scenario: dict | None = None, edition: str = "default") -> tuple[Path, str]:
+    """Where an edition's site is published, and its label (``default``, ``student``, ``scenario-search-2009-student``).
+
+    The default book is ``_build/html``; a scenario (or other changed parameters)
+    ``_build/scenarios/<name>/html``; the student edition ``_build/student/html``
+    (or ``_build/scenarios/<name>/student/html``).
+    """
+    if edition not in EDITIONS:
+        raise BuildError(f"edition {edition!r} is unknown; allowed: {', '.join(EDITIONS)}")
+    name = edition_name(values, scenario)
+    student = edition == "student"
     folder = (BUILD / "scenarios" / name) if name else BUILD
     out = folder / "student" / "html" if student else folder / "html"
     label = "-".join(filter(None, ["scenario" if name else "", name or "", "student" if student else ""]))
-    return build(values, jobs=jobs, out=out, edition=label, config_extra=extra, student=student)
+    return out, label or "default"
+
+
+def archive_path(label: str) -> Path:
+    """``_build/site.tar.gz`` for the default edition, ``_build/site-<label>.tar.gz`` for any other."""
+    return BUILD / ("site.tar.gz" if label == "default" else f"site-{label}.tar.gz")
 
 
 def archive(site: Path | None = None, target: Path | None = None) -> Path:

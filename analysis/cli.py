@@ -174,9 +174,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if len(failed) == len(frame) else 0
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    from analysis import book
-
+def _edition_values(args: argparse.Namespace) -> tuple[dict | None, dict[str, object]]:
+    """The scenario (named after its file) and the parameter values an edition of the book is built with."""
     scenario = _scenario(args.scenario)
     if scenario:
         scenario["name"] = Path(args.scenario).stem
@@ -184,6 +183,13 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise UsageError([f"--scenario {args.scenario}: the file name names the edition's folder; allowed: letters, digits, '_', '.' and '-', starting with a letter or digit"])
     values = {**(scenario["parameters"] if scenario else {}), **parse_overrides(args.param)}
     P.validate(values)  # fail before anything runs
+    return scenario, values
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from analysis import book
+
+    scenario, values = _edition_values(args)
     book.build_edition(values, scenario, jobs=args.jobs, edition=args.edition)
     return 0
 
@@ -191,7 +197,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from analysis import book
 
-    target = book.archive()
+    scenario, values = _edition_values(args)
+    site, label = book.edition_site(values, scenario, args.edition)
+    target = book.archive(site, book.archive_path(label))
     print(f"wrote {book._show(target)}: unpack it and serve the 'site' folder from any static host")
     return 0
 
@@ -233,7 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--edition", choices=("default", "student"), default="default",
                    help="'student' leaves out the exercises' solutions and builds into its own folder")
     b.set_defaults(func=cmd_build)
-    pub = sub.add_parser("publish", help="pack the built site into _build/site.tar.gz for any static host")
+    pub = sub.add_parser("publish", help="pack one built edition into _build/site[-EDITION].tar.gz for any static host")
+    pub.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="the edition built with these values")
+    pub.add_argument("--scenario", metavar="FILE", help="the edition built with this scenario")
+    pub.add_argument("--edition", choices=("default", "student"), default="default", help="'student': the edition without solutions")
     pub.set_defaults(func=cmd_publish)
     return parser
 
