@@ -60,39 +60,6 @@ def hide_injected_parameters(path: Path) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def save_once_engine() -> str:
-    """Name of papermill's nbclient engine, changed to write the output notebook once, when
-    execution ends (however it ends), instead of before and after every cell.
-
-    Each write serialises the whole notebook, charts included, while the kernel
-    waits for its next cell: about half a second per notebook. A failed or
-    interrupted run still leaves the partly executed notebook, as before.
-    """
-    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
-    from papermill.iorw import write_ipynb
-
-    class SaveOnceEngine(NBClientEngine):
-        @classmethod
-        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
-                             autosave_cell_every=30, **kwargs):
-            # papermill 2.7.0's Engine.execute_notebook, except that the manager gets no output
-            # path (so no write per cell) and the notebook is written once, in ``finally``.
-            nb_man = NotebookExecutionManager(nb, output_path=None, progress_bar=progress_bar,
-                                              log_output=log_output, autosave_cell_every=autosave_cell_every)
-            nb_man.notebook_start()
-            try:
-                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-            finally:
-                nb_man.cleanup_pbar()
-                nb_man.notebook_complete()
-                if output_path:
-                    write_ipynb(nb_man.nb, output_path)
-            return nb_man.nb
-
-    papermill_engines.register("analysis-save-once", SaveOnceEngine)
-    return "analysis-save-once"
-
-
 KERNEL_START_ATTEMPTS = 3
 
 
@@ -106,6 +73,8 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     """
     import papermill as pm
 
+    from analysis.papermill_ext import ENGINE  # registers the engine and the parameter check
+
     source = ROOT / NOTEBOOKS[name]
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.stem}.{uuid.uuid4().hex}.partial.ipynb")
@@ -115,7 +84,7 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
             try:
                 pm.execute_notebook(
                     str(source), str(partial), parameters=parameters, cwd=str(source.parent),
-                    kernel_name="python3", progress_bar=False, log_output=False, engine_name=save_once_engine(),
+                    kernel_name="python3", progress_bar=False, log_output=False, engine_name=ENGINE,
                     # Every output is in hand when the last cell ends; a graceful shutdown then waits
                     # for the kernel to exit (0.1 s, at times 3 s) for nothing the notebook needs.
                     shutdown_kernel="immediate",

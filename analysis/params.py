@@ -343,6 +343,30 @@ def validate(values: dict[str, object], notebook: str | None = None) -> dict[str
     return merged
 
 
+def refuse_undeclared(namespace: dict[str, object], injected: list[str]) -> None:
+    """Raise ParameterError if an injected name is not a parameter the notebook's ``parameters`` cell declared.
+
+    Called by the cell papermill injects (see :mod:`analysis.papermill_ext`),
+    before its assignments, so ``namespace`` holds what the ``parameters`` cell
+    defined. Only notebooks that import this module are checked. One line per
+    unknown name, naming the nearest declared ones.
+    """
+    import difflib
+    import sys
+
+    if not any(value is sys.modules[__name__] for value in list(namespace.values())):
+        return
+    declared = [name for name in PARAMETERS if name in namespace]
+    problems = []
+    for name in injected:
+        if name not in declared:
+            near = difflib.get_close_matches(name, declared, n=3, cutoff=0.5)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            problems.append(f"parameter {name}: not declared by this notebook; {hint}declared: {', '.join(declared)}")
+    if problems:
+        raise ParameterError(problems)
+
+
 def parameters_cell(notebook: str) -> str:
     """The source of a notebook's ``parameters`` cell, generated from the declarations."""
     lines = ["# Parameters: papermill replaces these defaults (declared in analysis/params.py)."]
