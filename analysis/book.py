@@ -50,11 +50,30 @@ def split_by_notebook(values: dict[str, object]) -> dict[str, dict[str, object]]
     return {nb: {k: checked[k] for k in values if k in P.for_notebook(nb)} for nb in NOTEBOOKS}
 
 
-def hide_injected_parameters(path: Path) -> None:
-    """Tag papermill's injected cell so the page does not show it."""
+# What papermill and the kernel record that says when or where a notebook ran, not what it computed.
+VOLATILE_METADATA = ("start_time", "end_time", "duration")
+
+
+def finish_executed(path: Path, source: str) -> None:
+    """Make an executed notebook fit to publish: papermill's injected cell hidden, nothing of the machine that ran it.
+
+    papermill records the absolute input and output paths (the builder's
+    checkout and cache folders) and the times of each cell; the published
+    notebook (a download on every page) keeps the repository path of its
+    source, and no times, so the same inputs give the same bytes anywhere.
+    """
     nb = json.loads(path.read_text(encoding="utf-8"))
+    record = nb.get("metadata", {}).get("papermill", {})
+    if record:
+        record["input_path"], record["output_path"] = source, None
+        for key in VOLATILE_METADATA:
+            record.pop(key, None)
     for cell in nb["cells"]:
-        tags = cell.get("metadata", {}).get("tags", [])
+        meta = cell.get("metadata", {})
+        meta.pop("execution", None)  # the kernel's timestamps
+        for key in VOLATILE_METADATA:
+            meta.get("papermill", {}).pop(key, None)
+        tags = meta.get("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -95,7 +114,7 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
                 # port; that kernel never ran a cell, so starting it again is safe.
                 if "Address already in use" not in str(err) or attempt == KERNEL_START_ATTEMPTS - 1:
                     raise
-        hide_injected_parameters(partial)
+        finish_executed(partial, NOTEBOOKS[name])
         os.replace(partial, output)
     except Exception as err:
         failed = BUILD / "failed" / source.name
@@ -523,21 +542,62 @@ def build(
                 executed[name].touch()  # most recently used: kept by prune_executed
                 print(f"up to date: {NOTEBOOKS[name]}")
         changed = stage(source, sources, executed, config_extra, student=student) or sources_changed
-        stamp = out / ".build-stamp"
-        signature = json.dumps({n: p.name for n, p in sorted(executed.items())} | {"_source": str(source)})
-        if not changed and not everything and stamp.exists() and stamp.read_text() == signature:
-            print(f"nothing changed: {_show(out)} is up to date")
-            return out
+        rendered = source / "_build" / "html"
+        signature = {"edition": edition, "executed": {n: p.name for n, p in sorted(executed.items())}}
+        if not changed and not everything:
+            recorded = read_manifest(out)
+            if recorded is not None and recorded["signature"] == signature:
+                if site_files(out) == recorded["files"]:
+                    print(f"nothing changed: {_show(out)} is up to date")
+                    return out
+                if site_files(rendered) == recorded["files"]:
+                    # The site was damaged (a page deleted, truncated, or written by another tool); the render is whole.
+                    publish(rendered, out)
+                    write_manifest(out, signature, recorded["files"])
+                    print(f"restored {_show(out)} from the last render: open {_show(out)}/index.html")
+                    return out
+                everything = True  # the render itself is damaged: Sphinx would not rewrite a page whose source is unchanged
         jupyter_book(source, everything=everything, renderer=renderer)
     finally:
         renderer.shutdown(wait=True, cancel_futures=True)
     prune_executed()
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(digest)
-    (source / "_build" / "html" / ".build-stamp").write_text(signature)
-    publish(source / "_build" / "html", out)
+    files = site_files(rendered)
+    publish(rendered, out)
+    write_manifest(out, signature, files)
     print(f"built the book: open {_show(out)}/index.html")
     return out
+
+
+def site_files(folder: Path) -> dict[str, str]:
+    """Every file of a site, by path relative to it, with its SHA-256: what the site is, not what a record says."""
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def manifest_path(out: Path) -> Path:
+    """The manifest of the site published to ``out``: beside it, so it is never published itself."""
+    return out.with_name(f".{out.name}.manifest.json")
+
+
+def read_manifest(out: Path) -> dict | None:
+    """The manifest written when ``out`` was last published, or None if there is none (or it is unreadable)."""
+    try:
+        recorded = json.loads(manifest_path(out).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return recorded if isinstance(recorded, dict) and {"signature", "files"} <= set(recorded) else None
+
+
+def write_manifest(out: Path, signature: dict, files: dict[str, str]) -> None:
+    """Record what was published to ``out``: the inputs (``signature``) and every file with its hash."""
+    path = manifest_path(out)
+    partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
+    partial.write_text(json.dumps({"signature": signature, "files": files}, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _execute_all(per_notebook: dict[str, dict], workers: int) -> dict[str, Path]:
@@ -648,9 +708,10 @@ def archive(site: Path | None = None, target: Path | None = None) -> Path:
     target = target or BUILD / "site.tar.gz"
     if not (site / "index.html").exists():
         raise BuildError(f"{_show(site)} holds no built site: run 'make book' first")
-    (site / ".nojekyll").touch()
     partial = target.with_name(f".{target.name}.partial")
     with tarfile.open(partial, "w:gz") as tar:
         tar.add(site, arcname="site")
+        if not (site / ".nojekyll").exists():  # added to the archive, not the site: the site stays as its manifest says
+            tar.addfile(tarfile.TarInfo("site/.nojekyll"))
     os.replace(partial, target)
     return target
