@@ -8,6 +8,7 @@ each notebook's ``parameters`` cell equal to these declarations.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 
@@ -265,6 +266,10 @@ def defaults(notebook: str | None = None) -> dict[str, object]:
     return {name: (list(p.default) if isinstance(p.default, list) else p.default) for name, p in params.items()}
 
 
+# "1,3": a number written with a decimal comma (or a thousands separator, "1,000"); numbers take a decimal point.
+DECIMAL_COMMA = re.compile(r"[+-]?\d+(,\d+)+")
+
+
 def _check(p: Parameter, value: object) -> str | None:
     """Return a problem with ``value`` for ``p``, or None when it is allowed."""
     where = f"parameter {p.name}"
@@ -282,6 +287,9 @@ def _check(p: Parameter, value: object) -> str | None:
             return f"{where}: {', '.join(map(repr, twice))} given more than once; allowed: {p.allowed()}, each at most once"
         return None
     if p.type in (float, int):
+        if isinstance(value, str) and DECIMAL_COMMA.fullmatch(value.strip()):
+            point = value.strip().replace(",", ".")
+            return f"{where}: {value!r} is not a number; write a decimal point, not a comma ({point}); allowed: {p.allowed()}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"{where}: {value!r} is not a number; allowed: {p.allowed()}"
         if math.isnan(value) or math.isinf(value):

@@ -9,7 +9,7 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
-from analysis import params, sphinx_ext
+from analysis import cli, params, scenarios, sphinx_ext, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = ROOT / "book" / "training_compute.ipynb"
@@ -66,3 +66,38 @@ def test_plain_jupyter_book_build_stops_with_one_line_saying_make_book(plain_che
     assert done.stderr.strip().splitlines() == [f"error: {sphinx_ext.REFUSAL}"]
     assert "make book" in sphinx_ext.REFUSAL
     assert not list((plain_checkout / "_build").rglob("*.html")), "no page without its numbers is written"
+
+
+# ---- one value syntax ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, message", [
+    ("pue=1,3", r"parameter pue: '1,3' is ambiguous \(a decimal comma or two values\?\); write 1.3 for one value \(a decimal point\), or 1.0,3.0 for two"),
+    ("price_usd_per_gpu_hour=2,4", r"write 2.4 for one value"),
+])
+def test_sweep_refuses_a_decimal_comma(text, message):
+    with pytest.raises(params.ParameterError, match=message):
+        sweep.parse_axes([text], "training_compute")
+
+
+def test_sweep_refuses_thousands_separators():
+    with pytest.raises(params.ParameterError, match=r"'1,000' is ambiguous \(thousands separators or a list\?\); write a number without separators \(1000\)"):
+        sweep.parse_axes(["output_tokens=1,000"], "inference_vs_search")
+
+
+def test_sweep_lists_without_doubt_pass():
+    assert sweep.parse_axes(["pue=1.1,1.3", "price_usd_per_gpu_hour=2.0,4.0"], "training_compute") == {"pue": [1.1, 1.3], "price_usd_per_gpu_hour": [2.0, 4.0]}
+    assert sweep.parse_axes(["output_tokens=250,500"], "inference_vs_search") == {"output_tokens": [250, 500]}
+
+
+@pytest.mark.parametrize("command", [["claims"], ["run", "training_compute"], ["build"]])
+def test_a_decimal_comma_is_refused_the_same_way_everywhere(command, capsys):
+    assert cli.main([*command, "-p", "pue=1,3"]) == 2
+    assert "parameter pue: '1,3' is not a number; write a decimal point, not a comma (1.3)" in capsys.readouterr().err
+
+
+def test_a_decimal_comma_in_a_scenario_file_is_refused(tmp_path):
+    path = tmp_path / "comma.yml"
+    path.write_text("title: t\ndescription: d\nnotebook: training_compute\nparameters:\n  pue: 1,3\n")
+    with pytest.raises(params.ParameterError, match=r"write a decimal point, not a comma \(1.3\)"):
+        scenarios.load_scenario(path)
