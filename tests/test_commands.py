@@ -1,6 +1,7 @@
 """Commands behave as a user expects: papermill, the project's own commands, and what they print."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -101,3 +102,20 @@ def test_a_decimal_comma_in_a_scenario_file_is_refused(tmp_path):
     path.write_text("title: t\ndescription: d\nnotebook: training_compute\nparameters:\n  pue: 1,3\n")
     with pytest.raises(params.ParameterError, match=r"write a decimal point, not a comma \(1.3\)"):
         scenarios.load_scenario(path)
+
+
+# ---- commands on the site work as written --------------------------------------------------------
+
+
+def test_the_site_shows_commands_that_work_after_the_readme():
+    """The README creates .venv and installs there: a bare ``python -m analysis`` fails outside it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert ".venv/bin/python -m analysis" in readme
+    pages = sorted((ROOT / "book").glob("*.md")) + sorted((ROOT / "book").glob("*.ipynb"))
+    bare = {}
+    for page in pages:
+        text = page.read_text(encoding="utf-8").replace("\\n", "\n")
+        found = re.findall(r"(?<![/\w.])python3? -m analysis[^\n`]*", text)
+        if found:
+            bare[page.name] = found
+    assert not bare
