@@ -90,9 +90,18 @@ def format_table(entries: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def changed_parameters(values: dict[str, object]) -> str:
+    """The line ``claims`` and ``run`` print first: which parameters differ from the defaults, and how."""
+    changed = [f"{name} = {P.PARAMETERS[name].show(value)} (default {P.PARAMETERS[name].show(P.PARAMETERS[name].default)})"
+               for name, value in values.items() if name in P.PARAMETERS and value != P.PARAMETERS[name].default]
+    return "parameters changed from the defaults: " + "; ".join(changed) if changed else "every parameter at its default"
+
+
 def cmd_claims(args: argparse.Namespace) -> int:
     values = {**_scenario_values(args.scenario), **parse_overrides(args.param)}
     params = P.validate(values)
+    # First, so no reader mistakes a changed ledger for the book's; on stderr for JSON, which programs read from stdout.
+    print(changed_parameters(params), file=sys.stderr if args.format == "json" else sys.stdout)
     from analysis import claims, data  # pandas: only once the input is known to be good
 
     dataset = data.load()
@@ -139,7 +148,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         ])
     overrides = parse_overrides(args.param, name)
     values = {**(scenario["parameters"] if scenario else {}), **overrides}
-    P.validate(values, notebook=name)
+    print(changed_parameters(P.validate(values, notebook=name)))
     if args.out:
         out = Path(args.out)
     elif scenario:  # named after the scenario, plus anything changed on top of it

@@ -125,6 +125,9 @@ def sweep(notebook: str, axes: dict[str, list[object]], out: Path, jobs: int = 0
                 result = _failed(err)
             rows[i] = {**shown, **result}
     frame = pd.DataFrame([rows[i] for i in range(len(points))])
+    for name, p in P.PARAMETERS.items():  # whole numbers stay whole, even in a column with a failed point's gap
+        if p.type is int and name in frame and pd.api.types.is_numeric_dtype(frame[name]):
+            frame[name] = frame[name].astype("Int64")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.{uuid.uuid4().hex}.partial")
     try:

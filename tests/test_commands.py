@@ -1,5 +1,6 @@
 """Commands behave as a user expects: papermill, the project's own commands, and what they print."""
 
+import json
 import os
 import re
 import shutil
@@ -10,7 +11,7 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
-from analysis import cli, params, scenarios, sphinx_ext, sweep
+from analysis import cli, params, results, scenarios, sphinx_ext, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = ROOT / "book" / "training_compute.ipynb"
@@ -119,3 +120,26 @@ def test_the_site_shows_commands_that_work_after_the_readme():
         if found:
             bare[page.name] = found
     assert not bare
+
+
+# ---- what claims and run print first; whole numbers stay whole -----------------------------------
+
+
+def test_claims_prints_first_the_parameters_that_differ(capsys):
+    assert cli.main(["claims", "-p", "pue=1.3", "-p", "output_tokens=250", "-p", "seed=2025"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == "parameters changed from the defaults: pue = 1.3 (default 1.1); output_tokens = 250 (default 500)"
+    assert cli.main(["claims", "--format", "json"]) == 0
+    printed = capsys.readouterr()
+    assert printed.err.splitlines()[0] == "every parameter at its default"
+    assert json.loads(printed.out)  # stdout stays pure JSON for programs
+
+
+def test_glued_whole_number_parameters_stay_whole():
+    nb = {"cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "display_data", "metadata": {"scrapbook": {"name": name, "mime_prefix": ""}}, "data": {"text/plain": text}}
+        for name, text in (("output_tokens", "250.0"), ("pue", "1.0"), ("run_gpus", "2048.0"))
+    ]}]}
+    values = results.glued_values(nb)
+    assert values == {"output_tokens": 250, "pue": 1.0, "run_gpus": 2048.0}
+    assert type(values["output_tokens"]) is int and type(values["pue"]) is float
