@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -79,9 +80,6 @@ def finish_executed(path: Path, source: str) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-KERNEL_START_ATTEMPTS = 3
-
-
 def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     """Run one notebook with papermill into ``output``; return seconds taken.
 
@@ -98,22 +96,16 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.stem}.{uuid.uuid4().hex}.partial.ipynb")
     start = time.perf_counter()
+    sockets = tempfile.TemporaryDirectory(prefix="kernel-")
     try:
-        for attempt in range(KERNEL_START_ATTEMPTS):
-            try:
-                pm.execute_notebook(
-                    str(source), str(partial), parameters=parameters, cwd=str(source.parent),
-                    kernel_name="python3", progress_bar=False, log_output=False, engine_name=ENGINE,
-                    # Every output is in hand when the last cell ends; a graceful shutdown then waits
-                    # for the kernel to exit (0.1 s, at times 3 s) for nothing the notebook needs.
-                    shutdown_kernel="immediate",
-                )
-                break
-            except Exception as err:
-                # Kernels started at the same moment by parallel workers can pick the same free TCP
-                # port; that kernel never ran a cell, so starting it again is safe.
-                if "Address already in use" not in str(err) or attempt == KERNEL_START_ATTEMPTS - 1:
-                    raise
+        pm.execute_notebook(
+            str(source), str(partial), parameters=parameters, cwd=str(source.parent),
+            kernel_name="python3", progress_bar=False, log_output=False, engine_name=ENGINE,
+            config=kernel_config(Path(sockets.name)),
+            # Every output is in hand when the last cell ends; a graceful shutdown then waits
+            # for the kernel to exit (0.1 s, at times 3 s) for nothing the notebook needs.
+            shutdown_kernel="immediate",
+        )
         finish_executed(partial, NOTEBOOKS[name])
         os.replace(partial, output)
     except Exception as err:
@@ -124,7 +116,20 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
         raise BuildError(f"{NOTEBOOKS[name]}: execution failed ({type(err).__name__}); the partly executed notebook is in {failed.relative_to(ROOT)}\n{err}") from None
     finally:
         partial.unlink(missing_ok=True)
+        sockets.cleanup()
     return time.perf_counter() - start
+
+
+def kernel_config(folder: Path):
+    """Kernels talk to this process over Unix sockets in ``folder``, not TCP.
+
+    Only this user can reach them (TCP ports are open to every local user, and
+    the kernel warns so on every start), and no two kernels started at once
+    can pick the same port.
+    """
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(folder / "kernel")}})
 
 
 def write_parameters_cells() -> list[str]:

@@ -143,3 +143,15 @@ def test_glued_whole_number_parameters_stay_whole():
     values = results.glued_values(nb)
     assert values == {"output_tokens": 250, "pue": 1.0, "run_gpus": 2048.0}
     assert type(values["output_tokens"]) is int and type(values["pue"]) is float
+
+
+# ---- quiet success -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_run_prints_no_warning(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "analysis", "run", "training_compute", "-p", "price_usd_per_gpu_hour=4.75",
+                           "--out", str(tmp_path / "run")], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # the kernels talk over Unix sockets: no warning about TCP without encryption
+    assert done.stdout.startswith("parameters changed from the defaults: price_usd_per_gpu_hour = 4.75 (default 2)")
