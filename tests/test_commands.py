@@ -155,3 +155,16 @@ def test_a_run_prints_no_warning(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # the kernels talk over Unix sockets: no warning about TCP without encryption
     assert done.stdout.startswith("parameters changed from the defaults: price_usd_per_gpu_hour = 4.75 (default 2)")
+
+
+# ---- JupyterLab ----------------------------------------------------------------------------------
+
+
+def test_jupyterlab_is_installed_pinned_and_has_a_make_target():
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith("jupyterlab==") for line in lock)
+    lab = Path(sys.executable).with_name("jupyter-lab")
+    done = subprocess.run([str(lab), "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip().startswith("4.")
+    assert re.search(r"^lab: .*\n\t\$\(VENV\)/bin/jupyter lab ", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M)
+    assert "## Working in JupyterLab" in (ROOT / "README.md").read_text(encoding="utf-8")
