@@ -100,14 +100,14 @@ def changed_parameters(values: dict[str, object]) -> str:
 def cmd_claims(args: argparse.Namespace) -> int:
     values = {**_scenario_values(args.scenario), **parse_overrides(args.param)}
     params = P.validate(values)
-    # First, so no reader mistakes a changed ledger for the book's; on stderr for JSON, which programs read from stdout.
-    print(changed_parameters(params), file=sys.stderr if args.format == "json" else sys.stdout)
     from analysis import claims, data  # pandas: only once the input is known to be good
 
     dataset = data.load()
     chapters = list(dict.fromkeys(dataset.claims["chapter"]))
     if args.chapter is not None and args.chapter not in chapters:
         raise UsageError([f"--chapter {args.chapter}: unknown; chapters with claims: {', '.join(chapters)}"])
+    # First, so no reader mistakes a changed ledger for the book's; on stderr for JSON, which programs read from stdout.
+    print(changed_parameters(params), file=sys.stderr if args.format == "json" else sys.stdout)
     entries = claims.ledger(dataset, params, chapter=args.chapter)
     if args.format == "json":
         print(json.dumps(entries, indent=2, ensure_ascii=False))
@@ -148,13 +148,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         ])
     overrides = parse_overrides(args.param, name)
     values = {**(scenario["parameters"] if scenario else {}), **overrides}
-    print(changed_parameters(P.validate(values, notebook=name)))
+    checked = P.validate(values, notebook=name)
     if args.out:
         out = Path(args.out)
+        runs.check_out(out)  # bad input prints nothing but its error
     elif scenario:  # named after the scenario, plus anything changed on top of it
         out = runs.RUNS / runs.run_name(name, {"scenario": Path(args.scenario).stem, **overrides})
     else:
         out = None
+    print(changed_parameters(checked))
     out = runs.run(name, values, out, scenario=args.scenario)
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     if results["claims"]:
