@@ -462,16 +462,35 @@ def cached_execute(name: str, parameters: dict[str, object]) -> tuple[Path, bool
 
     record = cache.key(ROOT / NOTEBOOKS[name], parameters)
     executed = executed_path(name, record["key"])
-    if executed.exists():
+    if cached_copy(name, record["key"]) is not None:
         executed.touch()  # most recently used: kept by prune_executed
         return executed, True
     seconds = execute(name, parameters, executed)
     from datetime import datetime, timezone
 
     meta = {**record, "notebook": NOTEBOOKS[name], "seconds": round(seconds, 2),
-            "executed": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-    executed.with_suffix(".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+            "executed": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "sha256": hashlib.sha256(executed.read_bytes()).hexdigest()}
+    partial = executed.with_name(f".{executed.stem}.{uuid.uuid4().hex}.partial.json")
+    partial.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    os.replace(partial, executed.with_suffix(".json"))
     return executed, False
+
+
+def cached_copy(name: str, key: str) -> Path | None:
+    """The executed copy of ``name`` for ``key`` if it is whole, else None (and it will be executed again).
+
+    Whole means: its record exists and names the SHA-256 the file has, so a
+    copy that is empty, cut short, edited or left without its record (a build
+    killed between the two writes) is never rendered.
+    """
+    executed = executed_path(name, key)
+    try:
+        meta = json.loads(executed.with_suffix(".json").read_text(encoding="utf-8"))
+        whole = meta["sha256"] == hashlib.sha256(executed.read_bytes()).hexdigest()
+    except (OSError, ValueError, KeyError, TypeError):
+        whole = False
+    return executed if whole else None
 
 
 # Rough execution time of each notebook in seconds (2-core machine), to start the
@@ -517,7 +536,7 @@ def build(
 
     per_notebook = split_by_notebook(values or {})
     keys = {name: cache.key(ROOT / NOTEBOOKS[name], per_notebook[name])["key"] for name in NOTEBOOKS}
-    to_run = [name for name in NOTEBOOKS if not executed_path(name, keys[name]).exists()]
+    to_run = [name for name in NOTEBOOKS if cached_copy(name, keys[name]) is None]
     # Rendering runs in a process of its own. When notebooks are to run, it starts now and
     # prepares Sphinx on the other core while this process checks the data and the kernels work.
     renderer = ProcessPoolExecutor(max_workers=1)

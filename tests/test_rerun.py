@@ -303,3 +303,19 @@ def test_a_deleted_or_damaged_page_is_put_back(tmp_path, monkeypatch, capsys):
     assert renders == [True, True] and (out / "index.html").read_text() == "rendered"
     book.build({}, out=out, edition="test-damaged")
     assert "nothing changed" in capsys.readouterr().out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("damage", ["empty", "cut short", "no record"])
+def test_a_damaged_cache_entry_is_executed_again_never_used(damage):
+    executed, _ = book.cached_execute("parameters", {})
+    content = executed.read_bytes()
+    if damage == "empty":
+        executed.write_bytes(b"")
+    elif damage == "cut short":
+        executed.write_bytes(content[: len(content) // 2])
+    else:
+        executed.with_suffix(".json").unlink()
+    again, reused = book.cached_execute("parameters", {})
+    assert again == executed and not reused
+    assert json.loads(again.read_text())["cells"]
+    assert book.cached_execute("parameters", {})[1] is True  # whole again, so reused
