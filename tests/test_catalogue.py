@@ -92,10 +92,10 @@ def test_phi_3_mini_4k_as_in_its_card_and_config(dataset):
 def test_values_that_were_not_read_are_left_empty(dataset):
     m = dataset.models
     unread = {
-        "distilgpt2": ("context_length", "release_precision", "vocab_size"),
+        "distilgpt2": ("release_precision",),
         "gpt3-175b": ("vocab_size", "release_precision"),
         "gemma-2-2b": ("context_length", "release_precision"),
-        "deepseek-r1-distill-qwen-32b": ("context_length", "release_precision"),
+        "deepseek-r1-distill-qwen-32b": ("release_precision",),
         "mixtral-8x7b": ("vocab_size",),
     }
     for model_id, columns in unread.items():
