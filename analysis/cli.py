@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis claims|params|run|sweep|build``.
+"""Command line: ``python -m analysis claims|params|estimate|calibrate|run|sweep|build``.
 
 Bad input (an unknown parameter, a value out of range, a broken data file) ends
 with exit status 2 and one line per problem, before anything is written.
@@ -116,6 +116,56 @@ def cmd_claims(args: argparse.Namespace) -> int:
     return 0
 
 
+def format_estimate(result: dict) -> str:
+    """One request's estimate for people: each number with its 90 % interval, then the resolved parameters."""
+    def show(label: str, number: dict, unit: str) -> str:
+        if number["value"] is None:
+            return f"{label:<28} not separable (the power figure covers the whole server)"
+        return f"{label:<28} {number['value']:.4g} {unit} (90 %: {number['low']:.4g} to {number['high']:.4g})"
+
+    lines = [f"{result['model']} on {result['accelerator']}",
+             show("input tokens", result["tokens"]["input"], "tokens"),
+             show("output tokens", result["tokens"]["output"], "tokens"),
+             show("accelerator-seconds", result["accelerator_seconds"], "s"),
+             show("energy, accelerators", result["energy_j"]["accelerators"], "J"),
+             show("energy, IT equipment", result["energy_j"]["it"], "J"),
+             show("energy, facility", result["energy_j"]["facility"], "J"),
+             show("carbon", result["co2e_g"], "g CO2e"),
+             show("water", result["water_ml"], "mL"),
+             "parameters: " + ", ".join(f"{k}={v}" for k, v in result["parameters"].items())]
+    lines += [f"note: {n}" for n in result["notes"]]
+    return "\n".join(lines)
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    scenario_values = _scenario_values(args.scenario)
+    overrides = parse_overrides(args.param)
+    values = {**scenario_values, **overrides}
+    params = P.validate(values)
+    from analysis import serving_analysis
+
+    inputs = serving_analysis.load_serving_inputs()  # validates the data whenever it changed
+    try:
+        result = serving_analysis.estimate(inputs, args.model, params, explicit=frozenset(values))
+    except ValueError as err:  # a physical impossibility (weights that do not fit) is bad input too
+        problems = getattr(err, "problems", None) or [str(err)]
+        raise UsageError(problems) from None
+    if args.format == "json":
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        print(format_estimate(result))
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from analysis import data, serving_analysis
+
+    path = serving_analysis.write_calibration(data.load())
+    print(f"wrote {path.name}: the serving model's efficiencies fitted to data/measured_inference.csv")
+    print(path.read_text(encoding="utf-8"), end="")
+    return 0
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     from analysis.book import write_parameters_cells
 
@@ -230,6 +280,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebook", nargs="?")
     p.add_argument("--write-cells", action="store_true", help="rewrite each notebook's parameters cell from the declarations")
     p.set_defaults(func=cmd_params)
+
+    e = sub.add_parser("estimate", help="one request's energy, carbon and water for a model of data/models.csv")
+    e.add_argument("model", help="a model_id of data/models.csv, e.g. llama-3.1-8b")
+    e.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
+    e.add_argument("--scenario", metavar="FILE", help="a scenario YAML file under data/scenarios/")
+    e.add_argument("--format", choices=("table", "json"), default="table")
+    e.set_defaults(func=cmd_estimate)
+
+    cal = sub.add_parser("calibrate", help="refit the serving model's efficiencies to the measurements (data/serving_calibration.csv)")
+    cal.set_defaults(func=cmd_calibrate)
 
     r = sub.add_parser("run", help="re-run one notebook with new parameters")
     r.add_argument("notebook", help="notebook name, e.g. training_compute")

@@ -166,6 +166,24 @@ PARAMETERS: dict[str, Parameter] = {
             minimum=1.0, maximum=3.0,
         ),
         Parameter(
+            "precision", "bf16", "",
+            "Number format the model is served in: bf16 (2-byte weights, the accelerator's BF16 peak) or fp8 (1-byte weights, its FP8 peak).",
+            "you2025chatgpt, assumptions spreadsheet (bf16 peak FLOP/s); FP8 where the accelerator has it (nvidia2023h100)", ("inference_vs_search",),
+            type=str, choices=("bf16", "fp8"),
+        ),
+        Parameter(
+            "accelerators_per_replica", 0, "accelerators",
+            "Accelerators that serve one copy of the model together; 0 sizes the replica from its weights and KV cache.",
+            "Sized automatically (0): the fewest of 1, 2, 4, 8 or whole 8-GPU servers that hold weights and cache (pope2022efficiently, §3.2)", ("inference_vs_search",),
+            type=int, minimum=0, maximum=4096,
+        ),
+        Parameter(
+            "power_scope", "auto", "",
+            "What the power figure covers: the accelerator alone (host overhead added) or the whole server (nothing added); auto: as data/hardware.csv says for the accelerator.",
+            "Each accelerator's power_scope in data/hardware.csv", ("inference_vs_search",),
+            type=str, choices=("auto", "accelerator", "server"),
+        ),
+        Parameter(
             "wue_l_per_kwh", 1.08, "L per kWh of IT energy",
             "On-site water usage effectiveness: cooling water evaporated per kWh of IT energy.",
             "elsworth2025gemini, Abstract (0.26 mL / 0.24 Wh per median Gemini Apps text prompt)", ("inference_vs_search",),
