@@ -507,3 +507,24 @@ def test_a_scaled_input_sourced_at_its_limit_is_named(data_copy):
     with pytest.raises(DataError, match=r"data/inference_inputs\.csv: input serving_pue, column value: central 1 is at the limit 1 "
                                         r"of its excess_over_one scale, so its range cannot follow parameter serving_pue"):
         ia.input_range(data.load(data_copy), moved, "serving_pue")
+
+
+# ---- Epoch AI's method and the serving model, side by side on the same request ----
+
+
+def test_side_by_side_numbers_are_epochs_anchor_and_our_estimate_of_the_same_request(dataset):
+    from analysis import serving_analysis as sa
+
+    n = ia.method_comparison(dataset)
+    assert n["epoch_method_wh"] == pytest.approx(0.30, rel=0.02)  # Epoch AI's published baseline
+    assert n["epoch_method_accelerator_s"] == pytest.approx(1e14 / 989.4e12 / 0.1)  # 2 × 100e9 × 500 FLOP at 10 % of peak
+    assert n["epoch_method_w_per_accelerator"] == pytest.approx(1275 * 0.7 * 1.2)  # whole-server W × power fraction × PUE
+    # The same request (100B active of 400B, no prompt, 500 tokens, H100 SXM, PUE 1.2) as `estimate frontier` costs it.
+    same = ia.roofline_on_epoch_request_params()
+    assert (same["prompt_chars"], same["output_tokens"], same["serving_pue"], same["serving_method"]) == (0, 500, 1.2, "roofline")
+    printed = sa.estimate(dataset, "frontier", {**same, "samples": 100})
+    assert n["roofline_method_j"] == pytest.approx(printed["energy_j"]["facility"]["value"], rel=1e-5)
+    assert n["roofline_method_accelerator_s"] == pytest.approx(printed["accelerator_seconds"]["value"], rel=1e-5)
+    assert n["roofline_over_epoch"] == pytest.approx(n["roofline_over_epoch_time"] * n["roofline_over_epoch_power"])
+    text = ia.chapter_texts(dataset, {**params.defaults(), "samples": 200})["method_difference"]
+    assert text.startswith(f"On the same request the serving model gives {n['roofline_over_epoch']:.2g} times the energy of Epoch AI's method")
