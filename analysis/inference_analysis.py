@@ -224,6 +224,13 @@ def _method(params: dict) -> str:
     return method
 
 
+def _check_memory(data: Dataset, params: dict) -> None:
+    """The serving model sizes replicas and batches from the accelerator's memory: refuse one without a published size."""
+    if pd.isna(accelerator(data, params)["memory_bytes"]):
+        raise ValueError(f"parameter accelerator: {params['accelerator']} has no memory size in data/hardware.csv (column memory_bytes), "
+                         f"which the serving model needs; allowed: an accelerator with one, or serving_method=epoch")
+
+
 def _frontier_range(data: Dataset, params: dict, model: str):
     """The active-parameter range of an assumed model (the frontier one), or None for a published architecture."""
     return input_range(data, params, "frontier_active_params") if model == FRONTIER else None
@@ -239,10 +246,7 @@ def _roofline_request(data: Dataset, params: dict, model: str, quantity: str = "
     """
     from analysis import serving as S, serving_analysis as sa
 
-    hw = accelerator(data, params)
-    if pd.isna(hw["memory_bytes"]):
-        raise ValueError(f"parameter accelerator: {params['accelerator']} has no memory size in data/hardware.csv (column memory_bytes), "
-                         f"which the serving model needs; allowed: an accelerator with one, or serving_method=epoch")
+    _check_memory(data, params)
     fixed, ranges, _, _ = sa.request_ranges(data, model, params, explicit_parameters(params))
     ranges = dict(ranges)
     for name in ("output_tokens", "batch_size"):
@@ -280,6 +284,8 @@ def _epoch_request(data: Dataset, params: dict, model: str):
     hw = accelerator(data, params)
     peak = float(sa.accelerator_inputs(hw.to_dict() | {"accelerator": params["accelerator"]}, str(params["precision"]))["peak_flop_per_s"])
     ranges = {name: input_range(data, params, name) for name in EPOCH_INPUTS}
+    if params.get("power_scope") == "server":  # a whole-server power figure already holds the host: never counted twice
+        ranges["host_overhead_factor"] = mc.Range(1.0, 1.0, 1.0)
     frontier = _frontier_range(data, params, model)
     if frontier is None:
         n = float(data.models.loc[model, "params_active"])
@@ -347,6 +353,7 @@ def request_quantities(data: Dataset, params: dict, model: str = "frontier", **v
     from analysis import serving_analysis as sa
 
     params = _complete(params)
+    _check_memory(data, params)
     mid = model_id(data, model)
     overrides = dict(values)
     frontier = _frontier_range(data, params, mid)
@@ -550,11 +557,14 @@ def request_basis(data: Dataset, params: dict, model: str) -> str:
     power_source = "as set" if explicit else f"the {hw['name']}'s rating in data/hardware.csv"
     if _method(params) == "epoch":
         power = rated_power_w(data, params)
+        server = params.get("power_scope") == "server"
         return (
             f"{mid} ({active / 1e9:g}B active parameters), {tokens}, by Epoch AI's method (serving_method=epoch): "
             f"2 × active parameters × tokens FLOP at {params['utilization']:g} of the {hw['name']}'s {str(params['precision']).upper()} peak, "
-            f"× {power:,.0f} W per accelerator ({power_source}) × {params['power_fraction_serving']:g} of it × host overhead "
-            f"{params['host_overhead_factor']:g} × PUE {params['serving_pue']:g}; no memory term, batch or idle power"
+            f"× {power:,.0f} W per accelerator ({power_source}, {'whole-server' if server else 'accelerator-only'} figure) "
+            f"× {params['power_fraction_serving']:g} of it × "
+            f"{'no host factor (the figure covers the server)' if server else 'host overhead ' + format(params['host_overhead_factor'], 'g')} "
+            f"× PUE {params['serving_pue']:g} (facility boundary); no memory term, batch or idle power"
         )
     q = request_quantities(data, params, mid)
     covers = bool(float(q["power_covers_host"]))
@@ -926,8 +936,10 @@ def batch_sentence(bound_at_batch: str, batch_size: int) -> str:
 
 
 def _covers_host(data: Dataset, params: dict) -> bool:
-    """Whether the request's power figure covers the whole server, so no host factor applies (serving model only)."""
-    return _method(params) == "roofline" and bool(float(request_quantities(data, params, "frontier")["power_covers_host"]))
+    """Whether the request's power figure covers the whole server, so no host factor applies."""
+    if _method(params) == "epoch":
+        return params.get("power_scope") == "server"
+    return bool(float(request_quantities(data, params, "frontier")["power_covers_host"]))
 
 
 def host_overhead_phrase(host_overhead_factor: float, power_covers_host: bool = False) -> str:

@@ -145,6 +145,10 @@ def test_a_whole_server_power_figure_adds_no_host_overhead(dataset, defaults):
     assert "no host factor" in basis and "whole-server figure" in basis
     assert ia.central_request_energy(dataset, server) == pytest.approx(
         ia.central_request_energy(dataset, {**server, "host_overhead_factor": 3.0}))
+    # Epoch AI's method too: its 1,275 W per GPU is a whole-server figure, so the default 1.57 would count the host twice
+    epoch = {**server, "serving_method": "epoch"}
+    assert ia.central_request_energy(dataset, epoch) == pytest.approx(ia.central_request_energy(dataset, {**epoch, "host_overhead_factor": 1.0}))
+    assert "no host factor" in ia.request_basis(dataset, epoch, "frontier")
 
 
 def test_bounds_for_gpt3(dataset, defaults):
