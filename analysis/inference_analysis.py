@@ -949,6 +949,14 @@ def host_overhead_phrase(host_overhead_factor: float, power_covers_host: bool = 
     return f"times a factor of {host_overhead_factor:.2f} for the host's processors, memory and idle capacity kept for traffic peaks"
 
 
+def method_used_sentence(method: str) -> str:
+    """Which method this page's requests are costed by, and how to switch."""
+    if method == "epoch":
+        return ("This edition costs every request by Epoch AI's method (`serving_method=epoch`): FLOP at a fixed share of peak, "
+                "with no memory term, instead of the serving model of the default edition")
+    return "This page costs every request by the serving model; `-p serving_method=epoch` costs them by Epoch AI's method instead"
+
+
 def power_sentence(numbers: dict[str, float], method: str) -> str:
     """How accelerator time becomes energy under ``method``, with this page's numbers (from :func:`chapter_numbers`)."""
     if method == "epoch":
@@ -1080,6 +1088,7 @@ def chapter_texts(data: Dataset, params: dict) -> dict[str, str]:
         "output_tokens_vs_epoch": output_tokens_phrase(params["output_tokens"], epoch["output_tokens"]),
         "host_overhead_phrase": host_overhead_phrase(params["host_overhead_factor"], _covers_host(data, params)),
         "power_sentence": power_sentence(numbers, _method(params)),
+        "method_used": method_used_sentence(_method(params)),
         "method_difference": method_difference_sentence(numbers, request_bound(data, roofline_on_epoch_request_params(), "frontier")),
         "request_intervals_vs_claim": intervals_vs_claim_sentence(
             {"GPT-3-sized": request_energy(data, params, "gpt3"), "frontier": request_energy(data, params, "frontier")}, *request_claim),

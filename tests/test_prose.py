@@ -112,6 +112,8 @@ def check_inference_words(texts: dict, numbers: dict, params: dict, dataset) -> 
     # how accelerator time becomes energy: the serving model's idle + load share, or Epoch AI's power fraction
     roofline = params.get("serving_method", "roofline") == "roofline"
     assert ("idle" in texts["power_sentence"]) == roofline and ("Epoch AI's method" in texts["power_sentence"]) == (not roofline)
+    assert texts["method_used"].startswith("This page costs every request by the serving model") == roofline
+    assert ("This edition costs every request by Epoch AI's method" in texts["method_used"]) == (not roofline)
     if roofline:
         assert prose.number(numbers["rated_power_w"], "W") in texts["power_sentence"]
         assert numbers["idle_power_w"] < numbers["gpt3_mean_power_w"] <= numbers["rated_power_w"]
