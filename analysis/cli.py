@@ -106,9 +106,13 @@ def cmd_claims(args: argparse.Namespace) -> int:
     chapters = list(dict.fromkeys(dataset.claims["chapter"]))
     if args.chapter is not None and args.chapter not in chapters:
         raise UsageError([f"--chapter {args.chapter}: unknown; chapters with claims: {', '.join(chapters)}"])
+    try:
+        entries = claims.ledger(dataset, params, chapter=args.chapter)
+    except ValueError as err:  # a setting the serving model refuses (FP8 on an A100, weights that do not fit) is bad input
+        problems = getattr(err, "problems", None) or [str(err)]
+        raise UsageError(problems) from None
     # First, so no reader mistakes a changed ledger for the book's; on stderr for JSON, which programs read from stdout.
     print(changed_parameters(params), file=sys.stderr if args.format == "json" else sys.stdout)
-    entries = claims.ledger(dataset, params, chapter=args.chapter)
     if args.format == "json":
         print(json.dumps(entries, indent=2, ensure_ascii=False))
     else:

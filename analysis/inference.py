@@ -6,12 +6,15 @@ Carlo sample alike. Inputs that make no physical sense (no tokens, a PUE below 1
 a utilization above 1) raise ValueError with one line naming the argument and
 what is allowed; they never turn into a silent inf or NaN.
 
-The request model is Epoch AI's (You 2025, linked spreadsheet): FLOP = 2 × active
-parameters × tokens, run at a fraction of peak FLOP/s, times power, a partial-power
-factor and PUE. Two things are added and kept explicit: a memory-bandwidth floor
-for decoding (weights are read once per generated token per batch), and a host
-and idle overhead factor (Google's 2025 measurement: 0.10 Wh per prompt counting
-accelerators only, 0.24 Wh with host, idle capacity and data-centre overhead).
+The request formulas here are Epoch AI's method (You 2025, linked spreadsheet):
+FLOP = 2 × active parameters × tokens, run at a fraction of peak FLOP/s, times
+power, a partial-power factor and PUE, with a host and idle overhead factor
+(Google's 2025 measurement: 0.10 Wh per prompt counting accelerators only,
+0.24 Wh with host, idle capacity and data-centre overhead), and a weights-only
+memory floor for decoding that the what-if chart uses. The book's default
+request model is the serving model of :mod:`analysis.serving`; these formulas
+serve ``serving_method=epoch`` (analysis.inference_analysis), which keeps
+Epoch AI's published figures reproducible.
 """
 
 from __future__ import annotations

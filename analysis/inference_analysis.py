@@ -1,8 +1,17 @@
 """The inference-versus-search chapter's analysis: data in, estimates, tables and claim checks out.
 
-Formulas live in :mod:`analysis.inference` and the Monte Carlo in
-:mod:`analysis.uncertainty`; this module feeds them the sourced ranges in
-``data/inference_inputs.csv`` under the reader's parameters.
+A request's energy comes from one of two methods, chosen by the
+``serving_method`` parameter: ``roofline`` (the default), the serving model of
+:mod:`analysis.serving` fed by :mod:`analysis.serving_analysis` (prefill and
+decode rooflines on the chosen accelerator, efficiencies calibrated to measured
+energy, idle + load-dependent power, host overhead and PUE, never counted twice),
+or ``epoch``, Epoch AI's method (You 2025: 2 × active parameters × tokens FLOP at
+a fixed utilization of peak, × power × power fraction × PUE), kept so that
+Epoch's published figures stay reproducible (data/scenarios/epoch-2025.yml).
+Both give the facility energy: what the claims read as a request's server energy.
+The search, network and client formulas live in :mod:`analysis.inference`, the
+Monte Carlo in :mod:`analysis.uncertainty`; this module feeds them the sourced
+ranges in ``data/inference_inputs.csv`` under the reader's parameters.
 
 How a parameter and a sourced range combine: the parameter sets the central
 value and the range moves with it, keeping its sourced width on the scale
@@ -16,7 +25,9 @@ with the inputs in :data:`DISCRETE_INPUTS` drawn as one of their three values.
 
 Every estimate reports ``central`` (the model with every input at its central
 value: the point estimate, which reproduces Epoch AI's arithmetic under its
-scenario), the Monte Carlo ``median`` and the interval ``low``–``high``: the
+scenario; under the roofline method the calibrated efficiencies' central values
+are the newest engine's, the most efficient measured, so the point estimate
+often sits low among the draws), the Monte Carlo ``median`` and the interval ``low``–``high``: the
 5th to 95th percentile of the draws, stretched to reach the point estimate when
 that falls outside them (``Estimate.extended``), so the point estimate always
 lies in its own interval.
@@ -24,6 +35,7 @@ lies in its own interval.
 
 from __future__ import annotations
 
+import math
 import weakref
 from pathlib import Path
 from dataclasses import dataclass
@@ -44,13 +56,14 @@ from analysis.units import J_PER_KWH, J_PER_WH
 
 NOTEBOOK = "inference_vs_search"
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "data" / "scenarios"
-# Model name in claims.csv's check_args -> the input that holds its active parameters.
-MODELS = {"gpt2": "gpt2_active_params", "gpt3": "gpt3_active_params", "frontier": "frontier_active_params"}
-# The server-side request model's uncertain inputs besides the model size.
-REQUEST_INPUTS = (
-    "chars_per_token", "output_tokens", "utilization", "batch_size", "weight_bytes_per_param",
-    "power_per_accelerator_w", "power_fraction_serving", "host_overhead_factor", "serving_pue",
-)
+# The chapter's short model names -> rows of data/models.csv (claims.csv's check_args name the rows themselves).
+MODEL_ALIASES = {"gpt2": "gpt2-xl", "gpt3": "gpt3-175b", "frontier": "frontier"}
+MODELS = tuple(MODEL_ALIASES)  # the chapter's three requests
+# The assumed model whose active parameters are the ``frontier_active_params`` parameter (with its sourced range).
+FRONTIER = "frontier"
+# How a request is costed (parameter serving_method): the serving model of analysis.serving (prefill and decode
+# rooflines, calibrated to measurements) or Epoch AI's method (FLOP at a fixed utilization of peak, You 2025).
+SERVING_METHODS = ("roofline", "epoch")
 PAYLOADS = {"response": "bytes_per_response", "search_page": "bytes_per_search_page"}
 CLIENTS = {"phone": "phone_power_w", "laptop": "laptop_power_w", "local_gpu": "local_gpu_power_w"}
 _UNIT_TO_J = {"J": 1.0, "Wh": J_PER_WH, "kWh": J_PER_KWH}
@@ -69,10 +82,10 @@ RANGE_SCALES = {
     "utilization": "odds",
     "power_fraction_serving": "odds",
 }
-# Inputs that take one of their three values and nothing between: a weight is stored as fp8 (1 byte) or bf16
-# (2 bytes), not 1.37 bytes. Batch size stays continuous: under continuous batching the number of requests
+# Inputs that take one of their three values and nothing between (none at present: the bytes per weight follow
+# the ``precision`` parameter). Batch size stays continuous: under continuous batching the number of requests
 # sharing a decoding step changes from step to step, and the model needs its average, which need not be whole.
-DISCRETE_INPUTS = {"weight_bytes_per_param"}
+DISCRETE_INPUTS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -179,56 +192,140 @@ def accelerator(data: Dataset, params: dict) -> pd.Series:
         raise ValueError(f"parameter accelerator: {name!r} is not in data/hardware.csv; allowed: {', '.join(data.hardware.index)}") from None
 
 
-def _active_params_range(data: Dataset, params: dict, active_params) -> mc.Range:
-    if isinstance(active_params, str):
-        if active_params not in MODELS:
-            raise ValueError(f"model: {active_params!r} is unknown; allowed: {', '.join(MODELS)} or a number of active parameters")
-        return input_range(data, params, MODELS[active_params])
-    value = float(active_params)
-    return mc.Range(value, value, value)
+def model_id(data: Dataset, model: str) -> str:
+    """The data/models.csv id of a model named in claims.csv's check_args or by the chapter ("gpt2" -> "gpt2-xl")."""
+    model = MODEL_ALIASES.get(model, model)
+    if model not in data.models.index:
+        raise ValueError(f"model: {model!r} is unknown; allowed: {', '.join(MODEL_ALIASES)} or a model of data/models.csv: "
+                         f"{', '.join(data.models.index)}")
+    return model
 
 
-def request_ranges(data: Dataset, params: dict, active_params="frontier") -> dict[str, mc.Range]:
-    """Ranges of every input of :func:`request_model`; ``active_params`` is a model name or a number."""
-    ranges = {name: input_range(data, params, name) for name in REQUEST_INPUTS}
-    ranges["active_params"] = _active_params_range(data, params, active_params)
-    return ranges
+def explicit_parameters(params: dict) -> frozenset[str]:
+    """The parameters that override the chosen accelerator's own figures: ``power_per_accelerator_w`` when it differs
+    from its declared default (the H100 SXM's rating, data/hardware.csv); otherwise the accelerator's rating is used,
+    so ``accelerator=a100-sxm-80gb`` brings the A100's power, not the H100's."""
+    default = PARAMETERS["power_per_accelerator_w"].default
+    return frozenset({"power_per_accelerator_w"}) if float(params["power_per_accelerator_w"]) != float(default) else frozenset()
 
 
-# ---- models (functions of array inputs, for the Monte Carlo) -----------------------------------
+def rated_power_w(data: Dataset, params: dict) -> float:
+    """Power per accelerator the request is costed at: the ``power_per_accelerator_w`` parameter where it was changed
+    (:func:`explicit_parameters`), otherwise the accelerator's rated (board) power in data/hardware.csv."""
+    if "power_per_accelerator_w" in explicit_parameters(params):
+        return float(params["power_per_accelerator_w"])
+    return float(accelerator(data, params)["board_power_w"])
 
 
-def _time_args(hw: pd.Series, prompt_chars, active_params, chars_per_token, output_tokens, utilization, batch_size,
-               weight_bytes_per_param) -> tuple:
-    """The arguments of inf.request_accelerator_time_s and inf.limiting_bound, in order."""
-    return (
-        active_params, inf.tokens_from_chars(prompt_chars, chars_per_token), output_tokens,
-        float(hw["peak_bf16_dense_flop_per_s"]), utilization, inf.model_weight_bytes(active_params, weight_bytes_per_param),
-        float(hw["memory_bandwidth_bytes_per_s"]), batch_size,
-    )
+def _method(params: dict) -> str:
+    method = params.get("serving_method", "roofline")
+    if method not in SERVING_METHODS:
+        raise ValueError(f"parameter serving_method: {method!r} is not allowed; allowed: {', '.join(SERVING_METHODS)}")
+    return method
 
 
-def request_model(data: Dataset, params: dict) -> Callable[..., np.ndarray]:
-    """Server-side energy of one LLM request in J, as a function of the inputs in :func:`request_ranges`."""
+def _check_memory(data: Dataset, params: dict) -> None:
+    """The serving model sizes replicas and batches from the accelerator's memory: refuse one without a published size."""
+    if pd.isna(accelerator(data, params)["memory_bytes"]):
+        raise ValueError(f"parameter accelerator: {params['accelerator']} has no memory size in data/hardware.csv (column memory_bytes), "
+                         f"which the serving model needs; allowed: an accelerator with one, or serving_method=epoch")
+
+
+def _frontier_range(data: Dataset, params: dict, model: str):
+    """The active-parameter range of an assumed model (the frontier one), or None for a published architecture."""
+    return input_range(data, params, "frontier_active_params") if model == FRONTIER else None
+
+
+def _roofline_request(data: Dataset, params: dict, model: str, quantity: str = "facility_energy_j"):
+    """(model function, ranges) of the serving model (analysis.serving) for one request of ``model`` (a models.csv id).
+
+    The serving model's own uncertain inputs (calibrated efficiencies, power, host overhead, PUE, characters per
+    token; analysis.serving_analysis.request_ranges) plus those that make "a request" uncertain: the answer's
+    length and the batch it shares (their sourced ranges in data/inference_inputs.csv), and, for the assumed
+    frontier model, its active parameters, with the total in the catalogue's proportion (400B of 100B).
+    """
+    from analysis import serving as S, serving_analysis as sa
+
+    _check_memory(data, params)
+    fixed, ranges, _, _ = sa.request_ranges(data, model, params, explicit_parameters(params))
+    ranges = dict(ranges)
+    for name in ("output_tokens", "batch_size"):
+        fixed.pop(name)
+        ranges[name] = input_range(data, params, name)
+    frontier = _frontier_range(data, params, model)
+    total_per_active = None
+    if frontier is not None:
+        total_per_active = fixed.pop("params_total") / fixed.pop("params_active")
+        ranges["params_active"] = frontier
+    prompt_chars = float(params["prompt_chars"])
+
+    def model_fn(**draws):
+        values = {**fixed, **draws}
+        if total_per_active is not None:
+            values["params_total"] = np.asarray(values["params_active"]) * total_per_active
+        values["input_tokens"] = prompt_chars / values.pop("chars_per_token")
+        return S.resolve(values, wanted=(quantity,))[quantity]
+
+    return model_fn, ranges
+
+
+EPOCH_INPUTS = ("chars_per_token", "output_tokens", "utilization", "power_fraction_serving", "host_overhead_factor", "serving_pue")
+
+
+def _epoch_request(data: Dataset, params: dict, model: str):
+    """(model function, ranges) of Epoch AI's method (You 2025, assumptions spreadsheet): 2 × active parameters ×
+    tokens FLOP at a utilization of the accelerator's peak, × power × power fraction × host overhead × PUE (J).
+
+    No memory term, no idle power, no batch: the method's own simplifications, kept so its published figures
+    reproduce. Peak FLOP/s at the ``precision`` parameter (Epoch uses the H100's dense BF16 peak).
+    """
+    from analysis import serving_analysis as sa
+
     hw = accelerator(data, params)
+    peak = float(sa.accelerator_inputs(hw.to_dict() | {"accelerator": params["accelerator"]}, str(params["precision"]))["peak_flop_per_s"])
+    ranges = {name: input_range(data, params, name) for name in EPOCH_INPUTS}
+    if params.get("power_scope") == "server":  # a whole-server power figure already holds the host: never counted twice
+        ranges["host_overhead_factor"] = mc.Range(1.0, 1.0, 1.0)
+    frontier = _frontier_range(data, params, model)
+    if frontier is None:
+        n = float(data.models.loc[model, "params_active"])
+        frontier = mc.Range(n, n, n)
+    ranges["active_params"] = frontier
+    power_w = rated_power_w(data, params)
     prompt_chars = params["prompt_chars"]
 
-    def energy_j(active_params, chars_per_token, output_tokens, utilization, batch_size, weight_bytes_per_param,
-                 power_per_accelerator_w, power_fraction_serving, host_overhead_factor, serving_pue):
-        seconds = inf.request_accelerator_time_s(*_time_args(
-            hw, prompt_chars, active_params, chars_per_token, output_tokens, utilization, batch_size, weight_bytes_per_param,
-        ))
-        return inf.server_energy_j(seconds, power_per_accelerator_w, power_fraction_serving, serving_pue, host_overhead_factor)
+    def energy_j(active_params, chars_per_token, output_tokens, utilization, power_fraction_serving, host_overhead_factor, serving_pue):
+        tokens = inf.tokens_from_chars(prompt_chars, chars_per_token) + output_tokens
+        seconds = inf.compute_time_s(inf.inference_flop(active_params, tokens), peak, utilization)
+        return inf.server_energy_j(seconds, power_w, power_fraction_serving, serving_pue, host_overhead_factor)
 
-    return energy_j
+    return energy_j, ranges
 
 
-def _central_time_args(data: Dataset, params: dict, active_params, batch_size=None) -> tuple:
-    c = {name: r.central for name, r in request_ranges(data, params, active_params).items()}
-    return _time_args(
-        accelerator(data, params), params["prompt_chars"], c["active_params"], c["chars_per_token"], c["output_tokens"],
-        c["utilization"], c["batch_size"] if batch_size is None else batch_size, c["weight_bytes_per_param"],
-    )
+def _complete(params: dict) -> dict:
+    """The parameters with every declared one present: a chapter's own set lacks the other chapters' (e.g. the grid
+    intensity, which the serving model reads for carbon), and those keep their defaults."""
+    from analysis.params import defaults
+
+    return {**defaults(), **params}
+
+
+def _request(data: Dataset, params: dict, model: str = "frontier"):
+    params = _complete(params)
+    mid = model_id(data, model)
+    return _epoch_request(data, params, mid) if _method(params) == "epoch" else _roofline_request(data, params, mid)
+
+
+def request_ranges(data: Dataset, params: dict, model: str = "frontier") -> dict[str, mc.Range]:
+    """Ranges of every uncertain input of :func:`request_model` for ``model`` (a chapter name or a models.csv id)."""
+    return _request(data, params, model)[1]
+
+
+def request_model(data: Dataset, params: dict, model: str = "frontier") -> Callable[..., np.ndarray]:
+    """Facility energy of one LLM request in J (server energy with host and PUE), as a function of the inputs in
+    :func:`request_ranges`, under the ``serving_method`` parameter: ``roofline`` (the serving model,
+    analysis.serving) or ``epoch`` (Epoch AI's method)."""
+    return _request(data, params, model)[0]
 
 
 def _estimate(model, ranges: dict[str, mc.Range], params: dict) -> Estimate:
@@ -241,18 +338,36 @@ def _estimate(model, ranges: dict[str, mc.Range], params: dict) -> Estimate:
                     extended=(low, high) != (s.low, s.high))
 
 
-def request_energy(data: Dataset, params: dict, active_params="frontier") -> Estimate:
-    """Server-side energy of one LLM request, J: point estimate, Monte Carlo median and 90 % interval.
+def request_energy(data: Dataset, params: dict, model: str = "frontier") -> Estimate:
+    """Facility energy of one LLM request, J: point estimate, Monte Carlo median and 90 % interval.
 
-    ``active_params`` is a model name ("gpt2", "gpt3", "frontier": sourced ranges)
-    or a number of active parameters, held fixed.
+    ``model`` is "gpt2", "gpt3", "frontier" or any id of data/models.csv.
     """
-    return _estimate(request_model(data, params), request_ranges(data, params, active_params), params)
+    fn, ranges = _request(data, params, model)
+    return _estimate(fn, ranges, params)
 
 
-def request_bound(data: Dataset, params: dict, active_params="frontier", batch_size=None) -> str:
-    """Which limit sets the request's accelerator time at the central inputs: "compute" or "memory"."""
-    return str(inf.limiting_bound(*_central_time_args(data, params, active_params, batch_size)))
+def request_quantities(data: Dataset, params: dict, model: str = "frontier", **values) -> dict[str, np.ndarray]:
+    """Every intermediate of the serving model (analysis.serving.resolve) for one request at the central inputs;
+    ``values`` replace any input (e.g. ``batch_size=np.array([1, 64])``)."""
+    from analysis import serving_analysis as sa
+
+    params = _complete(params)
+    _check_memory(data, params)
+    mid = model_id(data, model)
+    overrides = dict(values)
+    frontier = _frontier_range(data, params, mid)
+    if frontier is not None and "params_active" not in overrides:
+        row = data.models.loc[mid]
+        overrides["params_active"] = frontier.central
+        overrides["params_total"] = frontier.central * float(row["params_total"]) / float(row["params_active"])
+    return sa.central_quantities(data, mid, params, explicit_parameters(params), **overrides)
+
+
+def request_bound(data: Dataset, params: dict, model: str = "frontier", batch_size=None) -> str:
+    """Which limit sets a decoding step's time in the serving model at the central inputs: "compute" or "memory"."""
+    q = request_quantities(data, params, model, **({} if batch_size is None else {"batch_size": float(batch_size)}))
+    return "compute" if float(q["decode_step_compute_s"]) > float(q["decode_step_memory_s"]) else "memory"
 
 
 # ---- search, network, client -------------------------------------------------------------------
@@ -337,10 +452,10 @@ def local_gpu_response_energy(data: Dataset, params: dict) -> Estimate:
     return _estimate(inf.local_gpu_energy_j, ranges, params)
 
 
-def llm_to_search_ratio(data: Dataset, params: dict, active_params="frontier") -> Estimate:
-    """Server energy of an LLM request over that of a web search, sampled jointly."""
-    energy_j = request_model(data, params)
-    ranges = {**request_ranges(data, params, active_params), "search_j": search_range(data, params)}
+def llm_to_search_ratio(data: Dataset, params: dict, model: str = "frontier") -> Estimate:
+    """Facility energy of an LLM request over the server energy of a web search, sampled jointly."""
+    energy_j, request = _request(data, params, model)
+    ranges = {**request, "search_j": search_range(data, params)}
 
     def ratio(search_j, **request_inputs):
         return energy_j(**request_inputs) / search_j
@@ -351,23 +466,38 @@ def llm_to_search_ratio(data: Dataset, params: dict, active_params="frontier") -
 # ---- tables for the chapter ---------------------------------------------------------------------
 
 
-def breakdown(data: Dataset, params: dict, active_params="frontier") -> pd.DataFrame:
+def _request_parts_j(data: Dataset, params: dict, model: str) -> dict[str, float]:
+    """A request's accelerator, IT and facility energy at the central inputs, J, under ``serving_method``."""
+    if _method(params) == "epoch":
+        fn, ranges = _request(data, params, model)
+        c = {name: r.central for name, r in ranges.items()}
+        facility = float(fn(**c))
+        it = facility / c["serving_pue"]
+        return {"accelerators": it / c["host_overhead_factor"], "it": it, "facility": facility}
+    q = request_quantities(data, params, model)
+    return {"accelerators": float(q["accelerator_energy_j"]), "it": float(q["it_energy_j"]), "facility": float(q["facility_energy_j"])}
+
+
+def breakdown(data: Dataset, params: dict, model: str = "frontier") -> pd.DataFrame:
     """Where the energy of one LLM request and of one web search goes, J, at the central inputs.
 
-    Tidy: one row per (request, component). The search's server energy is a
-    single published figure, so it is one component ("servers") rather than split.
+    Tidy: one row per (request, component). The request's accelerators, host
+    (split into host and idle capacity by Google's shares), facility overhead
+    (PUE), network and client; the search's server energy is a single published
+    figure, so it is one component ("servers") rather than split. A power figure
+    that covers the whole server leaves host and idle at 0.
     """
-    c = {name: r.central for name, r in request_ranges(data, params, active_params).items()}
-    seconds = inf.request_accelerator_time_s(*_central_time_args(data, params, active_params))
+    parts = _request_parts_j(data, params, model)
     kwh_per_gb = network_intensity_range(data, params).central
     client_j = float(inf.client_energy_j(params[CLIENTS[params["client_device"]]], params["client_seconds"]))
-    llm = inf.energy_breakdown_j(
-        seconds, c["power_per_accelerator_w"], c["power_fraction_serving"], c["serving_pue"], c["host_overhead_factor"],
-        input_range(data, params, "idle_share_of_host_overhead").central,
-        inf.network_energy_j(params["bytes_per_response"], kwh_per_gb), client_j,
-    )
-    label = active_params if isinstance(active_params, str) else f"{float(active_params):g} parameters"
-    rows = [(f"LLM request ({label})", part, float(value)) for part, value in llm.items()]
+    idle_share = input_range(data, params, "idle_share_of_host_overhead").central
+    host_and_idle = parts["it"] - parts["accelerators"]
+    llm = {
+        "accelerator": parts["accelerators"], "host": host_and_idle * (1 - idle_share), "idle": host_and_idle * idle_share,
+        "facility_overhead": parts["facility"] - parts["it"],
+        "network": float(inf.network_energy_j(params["bytes_per_response"], kwh_per_gb)), "client": client_j,
+    }
+    rows = [(f"LLM request ({model})", part, float(value)) for part, value in llm.items()]
     rows += [
         ("web search", "servers", search_range(data, params).central),
         ("web search", "network", float(inf.network_energy_j(params["bytes_per_search_page"], kwh_per_gb))),
@@ -376,16 +506,28 @@ def breakdown(data: Dataset, params: dict, active_params="frontier") -> pd.DataF
     return pd.DataFrame(rows, columns=["request", "component", "energy_j"])
 
 
-def sensitivity(data: Dataset, params: dict, active_params="frontier") -> pd.DataFrame:
-    """One-at-a-time sensitivity of the request energy: each input at its low and high, largest swing first."""
-    ranges = request_ranges(data, params, active_params)
+def _unit(data: Dataset, name: str) -> str:
     units = input_ranges(data)["unit"]
+    if name in units.index:
+        return str(units[name])
+    if name == "active_params":
+        return "parameters"
+    from analysis import serving as S
+
+    try:
+        return S.unit(name)
+    except (KeyError, ValueError):
+        return ""
+
+
+def sensitivity(data: Dataset, params: dict, model: str = "frontier") -> pd.DataFrame:
+    """One-at-a-time sensitivity of the request energy: each input at its low and high, largest swing first."""
+    fn, ranges = _request(data, params, model)
     rows = []
-    for s in mc.tornado(request_model(data, params), ranges):
+    for s in mc.tornado(fn, ranges):
         r = ranges[s.input]
-        unit = "parameters" if s.input == "active_params" else units.get(s.input, "")
         rows.append({
-            "input": s.input, "unit": unit, "input_low": r.low, "input_central": r.central, "input_high": r.high,
+            "input": s.input, "unit": _unit(data, s.input), "input_low": r.low, "input_central": r.central, "input_high": r.high,
             "energy_at_low_j": s.output_at_low, "energy_at_high_j": s.output_at_high, "swing_j": s.swing,
         })
     return pd.DataFrame(rows)
@@ -403,17 +545,47 @@ def _interval(e: Estimate, fmt=_j) -> str:
     return f"median {fmt(e.median)}, 90 % interval {fmt(e.low)}–{fmt(e.high)} ({e.samples:,} draws, seed {e.seed}{stretched})"
 
 
+def request_basis(data: Dataset, params: dict, model: str) -> str:
+    """What a request's estimate assumes, in words: method, model, accelerator, precision, batch, power figure and scope, boundaries."""
+    mid = model_id(data, model)
+    row = data.models.loc[mid]
+    hw = accelerator(data, params)
+    frontier = _frontier_range(data, params, mid)
+    active = frontier.central if frontier is not None else float(row["params_active"])
+    tokens = f"{params['prompt_chars']} prompt characters + {params['output_tokens']} output tokens"
+    explicit = "power_per_accelerator_w" in explicit_parameters(params)
+    power_source = "as set" if explicit else f"the {hw['name']}'s rating in data/hardware.csv"
+    if _method(params) == "epoch":
+        power = rated_power_w(data, params)
+        server = params.get("power_scope") == "server"
+        return (
+            f"{mid} ({active / 1e9:g}B active parameters), {tokens}, by Epoch AI's method (serving_method=epoch): "
+            f"2 × active parameters × tokens FLOP at {params['utilization']:g} of the {hw['name']}'s {str(params['precision']).upper()} peak, "
+            f"× {power:,.0f} W per accelerator ({power_source}, {'whole-server' if server else 'accelerator-only'} figure) "
+            f"× {params['power_fraction_serving']:g} of it × "
+            f"{'no host factor (the figure covers the server)' if server else 'host overhead ' + format(params['host_overhead_factor'], 'g')} "
+            f"× PUE {params['serving_pue']:g} (facility boundary); no memory term, batch or idle power"
+        )
+    q = request_quantities(data, params, mid)
+    covers = bool(float(q["power_covers_host"]))
+    scope = "whole-server" if covers else "accelerator-only"
+    host = ("no host factor (the figure covers the server)" if covers
+            else f"× host and idle overhead {params['host_overhead_factor']:g} (IT boundary)")
+    return (
+        f"{mid} ({active / 1e9:g}B active of {float(q['params_total']) / 1e9:g}B parameters), {tokens}, by the serving model "
+        f"(serving_method=roofline: prefill and decode rooflines, efficiencies calibrated to measured energy): "
+        f"{int(q['accelerators_per_replica'])} × {hw['name']} per replica at {params['precision']}, batch {params['batch_size']} "
+        f"({request_bound(data, params, mid)}-bound decoding); {float(q['rated_power_w']):,.0f} W per accelerator ({power_source}, "
+        f"{scope} figure; idle {float(q['idle_power_w']):,.0f} W plus a load-dependent share) {host} × PUE {params['serving_pue']:g} "
+        f"(facility boundary)"
+    )
+
+
 @check("llm_request_energy")
 def _llm_request_energy(data: Dataset, params: dict, args: dict) -> Computed:
     model = args.get("model", "frontier")
     e = request_energy(data, params, model)
-    n = request_ranges(data, params, model)["active_params"].central
-    hw = accelerator(data, params)
-    basis = (
-        f"{model}, {n / 1e9:g}B active parameters, {params['prompt_chars']} prompt characters + {params['output_tokens']} output tokens "
-        f"on {hw['name']}: {_j(e.central)} ({e.central / J_PER_WH:.3g} Wh) at the parameters; {_interval(e)}. "
-        f"Server side (accelerator × power fraction × host overhead × PUE); {request_bound(data, params, model)}-bound at batch {params['batch_size']}"
-    )
+    basis = f"{_j(e.central)} ({e.central / J_PER_WH:.3g} Wh) at the parameters; {_interval(e)}. {request_basis(data, params, model)}"
     return Computed(e.central, e.low, e.high, basis, details={"median": e.median})
 
 
@@ -464,8 +636,8 @@ def _llm_vs_search(data: Dataset, params: dict, args: dict) -> Computed:
     e = llm_to_search_ratio(data, params, model)
     fmt = lambda x: f"{x:.3g}×"  # noqa: E731
     basis = (
-        f"{model} request over one web search, both server side, sampled together: {fmt(e.central)} at the central values; "
-        f"{_interval(e, fmt)}"
+        f"{model} request (facility energy) over one web search (the published server figure), sampled together: "
+        f"{fmt(e.central)} at the central values; {_interval(e, fmt)}. Request: {request_basis(data, params, model)}"
     )
     return Computed(e.central, e.low, e.high, basis, details={"median": e.median})
 
@@ -493,12 +665,16 @@ def _client_power(data: Dataset, params: dict, args: dict) -> Computed:
 MODEL_LABELS = {"gpt2": "GPT-2-sized (1.5B)", "gpt3": "GPT-3-sized (175B)", "frontier": "Frontier (active parameters as set)"}
 
 
-def bound_by_batch(data: Dataset, params: dict, active_params="gpt3", batch_sizes=(1, 2, 4, 8, 16, 32, 64, 128, 256)) -> pd.DataFrame:
-    """Compute time and decode memory time of one request against batch size, at the central inputs (tidy)."""
+def bound_by_batch(data: Dataset, params: dict, model: str = "gpt3", batch_sizes=(1, 2, 4, 8, 16, 32, 64, 128, 256)) -> pd.DataFrame:
+    """Compute time and memory time of one request (accelerator-seconds, prefill + decode) against batch size,
+    in the serving model at the central inputs (tidy): the larger sets the pace of each decoding step."""
+    q = request_quantities(data, params, model, batch_size=np.asarray(batch_sizes, dtype=float))
+    per_request = np.asarray(q["output_tokens"]) * np.asarray(q["accelerators_per_replica"]) / np.asarray(q["decode_batch_size"])
+    compute = np.broadcast_to(q["prefill_compute_s"] + q["decode_step_compute_s"] * per_request, (len(batch_sizes),))
+    memory = np.broadcast_to(q["prefill_memory_s"] + q["decode_step_memory_s"] * per_request, (len(batch_sizes),))
     rows = []
-    for b in batch_sizes:
-        compute, memory = inf._both_times_s(*_central_time_args(data, params, active_params, batch_size=b))
-        rows += [(b, "compute (FLOP at the set utilization)", float(compute)), (b, "memory (weights read per token)", float(memory))]
+    for b, c, m in zip(batch_sizes, compute, memory):
+        rows += [(b, "compute (FLOP at the calibrated share of peak)", float(c)), (b, "memory (weights and KV cache read)", float(m))]
     return pd.DataFrame(rows, columns=["batch_size", "bound", "seconds"])
 
 
@@ -532,20 +708,39 @@ def chapter_numbers(data: Dataset, params: dict) -> dict[str, float]:
         e = request_energy(data, params, model)
         numbers |= {f"{model}_j": e.central, f"{model}_median_j": e.median, f"{model}_low_j": e.low, f"{model}_high_j": e.high,
                     f"{model}_wh": e.central / J_PER_WH, f"{model}_high_wh": e.high / J_PER_WH}
-    numbers["gpt2_params_b"] = input_range(data, params, MODELS["gpt2"]).central / 1e9
-    numbers["gpt3_params_b"] = input_range(data, params, MODELS["gpt3"]).central / 1e9
-    numbers["frontier_params_b"] = params["frontier_active_params"] / 1e9
+    for model in MODELS:
+        mid = model_id(data, model)
+        frontier = _frontier_range(data, params, mid)
+        numbers[f"{model}_params_b"] = (frontier.central if frontier is not None else float(data.models.loc[mid, "params_active"])) / 1e9
     numbers["prompt_tokens"] = float(inf.tokens_from_chars(params["prompt_chars"], params["chars_per_token"]))
     for key in ("prompt_chars", "output_tokens", "chars_per_token", "utilization", "batch_size", "serving_pue",
                 "host_overhead_factor", "power_fraction_serving", "power_per_accelerator_w", "network_year", "samples", "seed"):
         numbers[key] = params[key]
-    numbers["utilization_pct"] = 100 * params["utilization"]
+    # The share of peak FLOP/s the chosen method runs the arithmetic at: the calibrated decoding share (roofline)
+    # or the utilization parameter (Epoch AI's method).
+    from analysis import serving_analysis as sa
+
+    numbers["compute_utilization_pct"] = 100 * sa.calibration()["compute_utilization"].central
     numbers["gpt3_flop"] = float(inf.inference_flop(numbers["gpt3_params_b"] * 1e9, numbers["prompt_tokens"] + params["output_tokens"]))
     times = bound_by_batch(data, params, "gpt3", batch_sizes=tuple(sorted({1, params["batch_size"]})))
     memory = times[times["bound"].str.startswith("memory")].set_index("batch_size")["seconds"]
     compute = times[times["bound"].str.startswith("compute")].set_index("batch_size")["seconds"]
     numbers["gpt3_memory_s_batch1"] = float(memory.loc[1])
-    numbers["gpt3_compute_s"] = float(compute.loc[1])
+    # Accelerator-seconds of arithmetic for the GPT-3-sized request under the chosen method (the serving model's also
+    # counts attention, at its calibrated shares of peak), and the share of peak at which 2·N FLOP per token take that long.
+    peak = float(accelerator(data, params)[f"peak_{params['precision']}_dense_flop_per_s"])
+    if _method(params) == "epoch":
+        numbers["gpt3_compute_s"] = float(inf.compute_time_s(numbers["gpt3_flop"], peak, params["utilization"]))
+    else:
+        numbers["gpt3_compute_s"] = float(compute.loc[1])
+    numbers["utilization_pct"] = 100 * numbers["gpt3_flop"] / (peak * numbers["gpt3_compute_s"])
+    q = request_quantities(data, params, "gpt3")
+    numbers["gpt3_accelerators_per_replica"] = float(q["accelerators_per_replica"])
+    numbers["rated_power_w"] = float(q["rated_power_w"])
+    numbers["idle_power_w"] = float(q["idle_power_w"])
+    numbers["gpt3_mean_power_w"] = float(q["accelerator_energy_j"] / q["accelerator_seconds"])
+    numbers["power_covers_host"] = float(_covers_host(data, params))
+    numbers |= method_comparison(data)
     search = search_range(data, params)  # the span of the published figures, as the claim check uses
     numbers |= {"search_j": search.central, "search_low_j": search.low, "search_high_j": search.high}
     figures = search_figures(data, params)
@@ -570,7 +765,7 @@ def chapter_numbers(data: Dataset, params: dict) -> dict[str, float]:
     numbers |= {"local_answer_j": local.central, "local_answer_low_j": local.low, "local_answer_high_j": local.high}
     numbers["local_tokens_per_s"] = input_range(data, params, "local_gpu_tokens_per_s").central
     parts = breakdown(data, params).set_index(["request", "component"])["energy_j"]
-    llm_total = parts.xs(f"LLM request (frontier)", level="request")
+    llm_total = parts.xs("LLM request (frontier)", level="request")
     numbers["frontier_accelerator_share_pct"] = 100 * float(llm_total["accelerator"] / llm_total[["accelerator", "host", "idle", "facility_overhead"]].sum())
     numbers["client_j"] = float(llm_total["client"])
     numbers["client_seconds"] = params["client_seconds"]
@@ -607,12 +802,24 @@ INPUT_MEANINGS = {
     "batch_size": "how many requests share the hardware",
     "output_tokens": "how long the answer is",
     "active_params": "how large the model is",
+    "params_active": "how large the model is",
     "utilization": "how much of its peak the accelerator achieves",
-    "weight_bytes_per_param": "how many bytes each weight takes",
+    "compute_utilization": "how much of its peak FLOP/s the accelerator achieves while decoding",
+    "prefill_compute_utilization": "how much of its peak FLOP/s the accelerator achieves on the prompt",
+    "bandwidth_utilization": "how much of its memory bandwidth the accelerator achieves",
+    "roofline_sharpness": "how far compute and memory reads overlap",
+    "layer_overhead_s": "the fixed time per layer of each decoding step",
+    "moe_token_overhead_s": "the time to route each token to its experts",
+    "power_share_memory_bound": "how much power the accelerator draws while memory-bound",
+    "memory_bandwidth_bytes_per_s": "the accelerator's memory bandwidth",
+    "peak_flop_per_s": "the accelerator's peak FLOP/s",
+    "rated_power_w": "the accelerator's rated power",
+    "idle_power_w": "the accelerator's idle power",
     "power_per_accelerator_w": "the accelerator's rated power",
     "power_fraction_serving": "how much of that power it draws",
     "host_overhead_factor": "the host's overhead",
     "serving_pue": "the data centre's PUE",
+    "pue": "the data centre's PUE",
     "chars_per_token": "how many characters make a token",
 }
 
@@ -623,6 +830,72 @@ def epoch_scenario_params() -> dict:
     from analysis.scenarios import load_scenario
 
     return {**defaults(), **load_scenario(SCENARIO_DIR / "epoch-2025.yml")["parameters"]}
+
+
+# Epoch AI's power assumptions, which the serving model replaces with its own (the accelerator's rating, idle
+# plus a load-dependent share, the host overhead): left at their defaults for "our method on Epoch's request".
+EPOCH_ONLY_PARAMETERS = ("serving_method", "utilization", "power_per_accelerator_w", "power_fraction_serving",
+                         "host_overhead_factor", "pinned_inputs")
+
+
+def roofline_on_epoch_request_params() -> dict:
+    """Epoch AI's baseline request (model, tokens, prompt, accelerator, PUE) under the serving model, with the
+    serving model's own power chain: the Epoch scenario laid over the defaults, less :data:`EPOCH_ONLY_PARAMETERS`."""
+    from analysis.params import defaults
+
+    base = defaults()
+    return {**epoch_scenario_params(), **{name: base[name] for name in EPOCH_ONLY_PARAMETERS}}
+
+
+def method_comparison(data: Dataset) -> dict[str, float]:
+    """Epoch AI's method and the serving model on the same request (Epoch's baseline), central values.
+
+    ``*_j``/``*_wh``: facility energy; ``*_accelerator_s``: accelerator-seconds;
+    ``*_w_per_accelerator``: facility energy per accelerator-second (W, host and
+    PUE included), so energy = seconds × that power in both; ``roofline_over_epoch``
+    and its two factors (time and power). Independent of this page's parameters,
+    like ``epoch_scenario_j``.
+    """
+    epoch = epoch_scenario_params()
+    ours = roofline_on_epoch_request_params()
+    epoch_j = central_request_energy(data, epoch, "frontier")
+    fn, ranges = _epoch_request(data, epoch, "frontier")
+    c = {name: r.central for name, r in ranges.items()}
+    tokens = inf.tokens_from_chars(epoch["prompt_chars"], c["chars_per_token"]) + c["output_tokens"]
+    hw = accelerator(data, epoch)
+    peak = float(hw[f"peak_{epoch['precision']}_dense_flop_per_s"])
+    epoch_s = float(inf.compute_time_s(inf.inference_flop(c["active_params"], tokens), peak, c["utilization"]))
+    q = request_quantities(data, ours, "frontier")
+    ours_j = float(q["facility_energy_j"])
+    ours_s = float(q["accelerator_seconds"])
+    return {
+        "epoch_method_j": epoch_j, "epoch_method_wh": epoch_j / J_PER_WH, "epoch_method_accelerator_s": epoch_s,
+        "epoch_method_w_per_accelerator": epoch_j / epoch_s, "epoch_method_utilization_pct": 100 * c["utilization"],
+        "roofline_method_j": ours_j, "roofline_method_wh": ours_j / J_PER_WH, "roofline_method_accelerator_s": ours_s,
+        "roofline_method_w_per_accelerator": ours_j / ours_s,
+        "roofline_method_accelerators_per_replica": float(q["accelerators_per_replica"]),
+        "roofline_over_epoch": ours_j / epoch_j, "roofline_over_epoch_time": ours_s / epoch_s,
+        "roofline_over_epoch_power": (ours_j / ours_s) / (epoch_j / epoch_s),
+    }
+
+
+def method_difference_sentence(numbers: dict[str, float], bound: str) -> str:
+    """Why the two methods differ on the same request, from :func:`method_comparison`'s numbers: time and power, each as a factor.
+
+    ``bound``: what sets the serving model's decoding step on that request ("compute" or "memory").
+    """
+    ratio, time, power = numbers["roofline_over_epoch"], numbers["roofline_over_epoch_time"], numbers["roofline_over_epoch_power"]
+    larger = "time" if abs(math.log(time)) >= abs(math.log(power)) else "power"
+    time_words = f"{time:.2g} times as many accelerator-seconds ({prose.number(numbers['roofline_method_accelerator_s'], 's')} against "
+    time_words += f"{prose.number(numbers['epoch_method_accelerator_s'], 's')}"
+    time_words += (", since the serving model's decoding is memory-bound and reads the weights the batch touches at each step, "
+                   "where Epoch AI's method counts only FLOP" if bound == "memory" else
+                   ", both counting the arithmetic, at different shares of peak FLOP/s")
+    power_words = (f"{power:.2g} times the power per accelerator-second ({prose.number(numbers['roofline_method_w_per_accelerator'], 'W')} "
+                   f"against {prose.number(numbers['epoch_method_w_per_accelerator'], 'W')}, host and PUE included)")
+    main = "the accelerator time" if larger == "time" else "the power"
+    return (f"On the same request the serving model gives {ratio:.2g} times the energy of Epoch AI's method: "
+            f"{time_words}), at {power_words}; most of the difference is {main}")
 
 
 def claimed_range(data: Dataset, claim_id: str) -> tuple[float, float]:
@@ -662,11 +935,36 @@ def batch_sentence(bound_at_batch: str, batch_size: int) -> str:
     return f"with {batch_size:,} requests sharing each read it is {bound_at_batch}-bound"
 
 
-def host_overhead_phrase(host_overhead_factor: float) -> str:
+def _covers_host(data: Dataset, params: dict) -> bool:
+    """Whether the request's power figure covers the whole server, so no host factor applies."""
+    if _method(params) == "epoch":
+        return params.get("power_scope") == "server"
+    return bool(float(request_quantities(data, params, "frontier")["power_covers_host"]))
+
+
+def host_overhead_phrase(host_overhead_factor: float, power_covers_host: bool = False) -> str:
     """The host's share of the energy in words: a factor, or none when the power figure already holds it."""
-    if host_overhead_factor == 1:
+    if host_overhead_factor == 1 or power_covers_host:
         return "with no factor for the host's processors and memory, which this page's power figure is taken to include"
     return f"times a factor of {host_overhead_factor:.2f} for the host's processors, memory and idle capacity kept for traffic peaks"
+
+
+def method_used_sentence(method: str) -> str:
+    """Which method this page's requests are costed by, and how to switch."""
+    if method == "epoch":
+        return ("This edition costs every request by Epoch AI's method (`serving_method=epoch`): FLOP at a fixed share of peak, "
+                "with no memory term, instead of the serving model of the default edition")
+    return "This page costs every request by the serving model; `-p serving_method=epoch` costs them by Epoch AI's method instead"
+
+
+def power_sentence(numbers: dict[str, float], method: str) -> str:
+    """How accelerator time becomes energy under ``method``, with this page's numbers (from :func:`chapter_numbers`)."""
+    if method == "epoch":
+        return (f"at its power ({prose.number(numbers['power_per_accelerator_w'], 'W')}, Epoch AI's method) times the fraction it draws "
+                f"on average ({numbers['power_fraction_serving']:.2f})")
+    return (f"at its power: {prose.number(numbers['idle_power_w'], 'W')} idle plus a share of the rest, up to its rated "
+            f"{prose.number(numbers['rated_power_w'], 'W')}, that rises as arithmetic takes over from memory reads "
+            f"({prose.number(numbers['gpt3_mean_power_w'], 'W')} on average for the GPT-3-sized request)")
 
 
 def output_tokens_phrase(output_tokens: float, epoch_output_tokens: float) -> str:
@@ -781,13 +1079,17 @@ def chapter_texts(data: Dataset, params: dict) -> dict[str, str]:
     epoch_j = central_request_energy(data, epoch, "frontier")
     local_sourced = float(input_ranges(data).loc["local_gpu_power_w", "central"])
     ratio_claim = claimed_range(data, "inference.llm_vs_search")
+    numbers = chapter_numbers(data, params)
     return {
         "gpt3_bound_batch1": request_bound(data, params, "gpt3", 1),
         "gpt3_bound": request_bound(data, params, "gpt3"),
         "gpt3_batch_sentence": batch_sentence(request_bound(data, params, "gpt3"), int(params["batch_size"])),
         "accelerator_name": str(accelerator(data, params)["name"]),
         "output_tokens_vs_epoch": output_tokens_phrase(params["output_tokens"], epoch["output_tokens"]),
-        "host_overhead_phrase": host_overhead_phrase(params["host_overhead_factor"]),
+        "host_overhead_phrase": host_overhead_phrase(params["host_overhead_factor"], _covers_host(data, params)),
+        "power_sentence": power_sentence(numbers, _method(params)),
+        "method_used": method_used_sentence(_method(params)),
+        "method_difference": method_difference_sentence(numbers, request_bound(data, roofline_on_epoch_request_params(), "frontier")),
         "request_intervals_vs_claim": intervals_vs_claim_sentence(
             {"GPT-3-sized": request_energy(data, params, "gpt3"), "frontier": request_energy(data, params, "frontier")}, *request_claim),
         "epoch_reproduces": reproduces_phrase(epoch_j / J_PER_WH, float(published_table(data).loc["epoch-2025-gpt4o", "energy_wh"])),
@@ -804,33 +1106,43 @@ def chapter_texts(data: Dataset, params: dict) -> dict[str, str]:
 
 
 def whatif_constants(data: Dataset, params: dict) -> dict[str, float]:
-    """The central inputs of a frontier request, named as the what-if chart's expression names them."""
+    """The central inputs of a frontier request, named as the what-if chart's expression names them.
+
+    The expression (analysis.charts.REQUEST_ENERGY_EXPR) is Epoch AI's method with a weights-only memory floor:
+    its utilization, power fraction and bytes per weight (from ``precision``) are the parameters'; its power is
+    the accelerator's rating unless set.
+    """
+    from analysis import serving as S
+
     hw = accelerator(data, params)
-    c = {name: r.central for name, r in request_ranges(data, params, "frontier").items()}
     return {
-        "prompt_tokens": float(inf.tokens_from_chars(params["prompt_chars"], c["chars_per_token"])),
-        "peak_flop_per_s": float(hw["peak_bf16_dense_flop_per_s"]),
+        "prompt_tokens": float(inf.tokens_from_chars(params["prompt_chars"], params["chars_per_token"])),
+        "peak_flop_per_s": float(hw[f"peak_{params['precision']}_dense_flop_per_s"]),
         "memory_bandwidth_bytes_per_s": float(hw["memory_bandwidth_bytes_per_s"]),
-        **{k: float(c[k]) for k in ("weight_bytes_per_param", "power_per_accelerator_w", "power_fraction_serving",
-                                     "host_overhead_factor", "utilization", "serving_pue", "batch_size", "active_params")},
+        "weight_bytes_per_param": float(S.BYTES_PER_VALUE[params["precision"]]),
+        "power_per_accelerator_w": rated_power_w(data, params),
+        "active_params": float(params["frontier_active_params"]),
+        **{k: float(params[k]) for k in ("power_fraction_serving", "host_overhead_factor", "utilization", "serving_pue", "batch_size")},
     }
 
 
 def whatif_models(data: Dataset, params: dict) -> dict[str, float]:
-    """The model sizes the what-if chart offers, label -> active parameters."""
+    """The model sizes the what-if chart offers, label -> active parameters (data/models.csv; the frontier's as set)."""
+    gpt2, gpt3 = (float(data.models.loc[MODEL_ALIASES[m], "params_active"]) for m in ("gpt2", "gpt3"))
     return {
-        f"GPT-2-sized ({input_range(data, params, MODELS['gpt2']).central / 1e9:g}B)": input_range(data, params, MODELS["gpt2"]).central,
-        f"GPT-3-sized ({input_range(data, params, MODELS['gpt3']).central / 1e9:g}B)": input_range(data, params, MODELS["gpt3"]).central,
+        f"GPT-2-sized ({gpt2 / 1e9:g}B)": gpt2,
+        f"GPT-3-sized ({gpt3 / 1e9:g}B)": gpt3,
         f"Frontier ({params['frontier_active_params'] / 1e9:g}B active)": float(params["frontier_active_params"]),
     }
 
 
-def central_request_energy(data: Dataset, params: dict, active_params="frontier") -> float:
-    """Server energy of one request with every input at its central value, J (no Monte Carlo)."""
-    return mc.central_value(request_model(data, params), request_ranges(data, params, active_params))
+def central_request_energy(data: Dataset, params: dict, model: str = "frontier") -> float:
+    """Facility energy of one request with every input at its central value, J (no Monte Carlo)."""
+    fn, ranges = _request(data, params, model)
+    return mc.central_value(fn, ranges)
 
 
-def parameter_for_request_energy(data: Dataset, params: dict, name: str, target_j: float, active_params="frontier") -> float:
+def parameter_for_request_energy(data: Dataset, params: dict, name: str, target_j: float, model: str = "frontier") -> float:
     """The value of parameter ``name`` (within its allowed range) at which a request's central energy is ``target_j``.
 
     NaN when no allowed value reaches the target: the answer to "could any
@@ -845,7 +1157,7 @@ def parameter_for_request_energy(data: Dataset, params: dict, name: str, target_
     high = p.maximum
     if low <= 0:
         low = 1e-6
-    return bisect(lambda v: central_request_energy(data, {**params, name: v}, active_params), low, high, target_j, log=True)
+    return bisect(lambda v: central_request_energy(data, {**params, name: v}, model), low, high, target_j, log=True)
 
 
 def network_year_for_energy(data: Dataset, params: dict, payload_bytes: float, target_j: float) -> float:

@@ -111,8 +111,15 @@ PARAMETERS: dict[str, Parameter] = {
             minimum=0.0, exclusive_minimum=True, maximum=20.0,
         ),
         Parameter(
+            "serving_method", "roofline", "",
+            "How a request is costed: roofline (the serving model: prefill and decode rooflines, efficiencies calibrated to measured energy) "
+            "or epoch (Epoch AI's method: FLOP at `utilization` of peak, × power × `power_fraction_serving` × host overhead × PUE).",
+            "roofline: this book's serving model (kaplan2020scaling; pope2022efficiently; data/measured_inference.csv); epoch: you2025chatgpt",
+            ("inference_vs_search",), type=str, choices=("roofline", "epoch"),
+        ),
+        Parameter(
             "utilization", 0.1, "fraction of peak FLOP/s",
-            "Share of the accelerator's peak FLOP/s that serving achieves.",
+            "Share of the accelerator's peak FLOP/s that serving achieves (Epoch AI's method only; the serving model calibrates its own).",
             "you2025chatgpt, assumptions spreadsheet (GPU FLOP utilization 0.1)", ("inference_vs_search",),
             minimum=0.0, exclusive_minimum=True, maximum=1.0,
         ),
@@ -121,12 +128,6 @@ PARAMETERS: dict[str, Parameter] = {
             "Active parameters per token of a present-day frontier chat model.",
             "you2025chatgpt, assumptions spreadsheet (GPT-4o: 100B active of 400B total)", ("inference_vs_search",),
             minimum=0.0, exclusive_minimum=True, maximum=1e13,
-        ),
-        Parameter(
-            "weight_bytes_per_param", 2.0, "bytes per parameter",
-            "Bytes per weight read from memory at each decoding step (2 for bf16, 1 for fp8).",
-            "you2025chatgpt, assumptions spreadsheet (bf16 peak FLOP/s, so bf16 weights)", ("inference_vs_search",),
-            minimum=0.0, exclusive_minimum=True, maximum=4.0,
         ),
         Parameter(
             "batch_size", 64, "requests",
@@ -143,13 +144,13 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         Parameter(
             "power_per_accelerator_w", 700.0, "W",
-            "Rated power per accelerator; change it with `accelerator` (1,275 W is Epoch AI's whole-server figure per H100).",
+            "Rated power per accelerator; left at its default, the chosen accelerator's own rating is used (1,275 W is Epoch AI's whole-server figure per H100: set power_scope=server with it).",
             "nvidia2023h100, spec table (H100 SXM max TDP 700 W)", ("inference_vs_search",),
             minimum=0.0, exclusive_minimum=True, maximum=20_000.0,
         ),
         Parameter(
             "power_fraction_serving", 0.7, "fraction of rated power",
-            "Average draw while serving, as a fraction of the rated power per accelerator.",
+            "Average draw while serving, as a fraction of the rated power per accelerator (Epoch AI's method only; the serving model draws idle + a load-dependent share).",
             "you2025chatgpt, assumptions spreadsheet (power adjustment for partial utilization 0.7)", ("inference_vs_search",),
             minimum=0.0, exclusive_minimum=True, maximum=1.0,
         ),
@@ -270,8 +271,7 @@ PARAMETERS: dict[str, Parameter] = {
             type=list, allow_empty=True,
             choices=("batch_size", "bytes_per_response", "bytes_per_search_page", "chars_per_token", "frontier_active_params",
                      "host_overhead_factor", "laptop_power_w", "local_gpu_power_w", "local_gpu_tokens_per_s", "output_tokens",
-                     "phone_power_w", "power_fraction_serving", "power_per_accelerator_w", "serving_pue", "utilization",
-                     "weight_bytes_per_param"),
+                     "phone_power_w", "power_fraction_serving", "serving_pue", "utilization"),
         ),
         Parameter(
             "seed", 2025, "",

@@ -100,6 +100,13 @@ CASES = [
     ("params-unknown-notebook", ["params", "nosuch"], None, [f"notebook nosuch: unknown; {NOTEBOOKS}"]),
     ("claims-unknown-chapter", ["claims", "--chapter", "nosuch"], None,
      ["--chapter nosuch: unknown; chapters with claims: training_compute, inference_vs_search"]),
+    # settings the serving model refuses, named in one line before anything is printed
+    ("claims-accelerator-without-memory-size", ["claims", "-p", "accelerator=h800-sxm"], None,
+     ["parameter accelerator: h800-sxm has no memory size in data/hardware.csv (column memory_bytes), which the serving model needs"]),
+    ("claims-fp8-on-an-a100", ["claims", "-p", "accelerator=a100-sxm-80gb", "-p", "precision=fp8"], None,
+     ["parameter precision: a100-sxm-80gb has no FP8 compute in data/hardware.csv"]),
+    ("claims-replica-too-small", ["claims", "-p", "accelerators_per_replica=1"], None,
+     ["accelerators_per_replica: too few to hold the weights in memory"]),
     # sweeps: every value is checked before any point runs
     ("sweep-unknown-name", ["sweep", "training_compute", "-p", "nosuch=1,2", "--out", "{csv}"], None,
      [f"parameter nosuch: unknown; known parameters of training_compute: {TRAINING_PARAMS}"]),

@@ -108,7 +108,21 @@ def check_inference_words(texts: dict, numbers: dict, params: dict, dataset) -> 
     batch = int(numbers["batch_size"])
     assert (("alone" in texts["gpt3_batch_sentence"]) == (batch == 1))
     assert texts["gpt3_batch_sentence"].endswith(f"{texts['gpt3_bound']}-bound")
-    assert ("no factor" in texts["host_overhead_phrase"]) == (numbers["host_overhead_factor"] == 1)
+    assert ("no factor" in texts["host_overhead_phrase"]) == (numbers["host_overhead_factor"] == 1 or numbers["power_covers_host"] == 1)
+    # how accelerator time becomes energy: the serving model's idle + load share, or Epoch AI's power fraction
+    roofline = params.get("serving_method", "roofline") == "roofline"
+    assert ("idle" in texts["power_sentence"]) == roofline and ("Epoch AI's method" in texts["power_sentence"]) == (not roofline)
+    assert texts["method_used"].startswith("This page costs every request by the serving model") == roofline
+    assert ("This edition costs every request by Epoch AI's method" in texts["method_used"]) == (not roofline)
+    if roofline:
+        assert prose.number(numbers["rated_power_w"], "W") in texts["power_sentence"]
+        assert numbers["idle_power_w"] < numbers["gpt3_mean_power_w"] <= numbers["rated_power_w"]
+    # the two methods on the same request: the ratio is time × power, and the larger factor is named
+    assert numbers["roofline_over_epoch"] == pytest.approx(numbers["roofline_over_epoch_time"] * numbers["roofline_over_epoch_power"])
+    assert numbers["roofline_method_j"] / numbers["epoch_method_j"] == pytest.approx(numbers["roofline_over_epoch"])
+    assert f"{numbers['roofline_over_epoch']:.2g} times the energy" in texts["method_difference"]
+    time_larger = abs(math.log(numbers["roofline_over_epoch_time"])) >= abs(math.log(numbers["roofline_over_epoch_power"]))
+    assert texts["method_difference"].endswith("the accelerator time" if time_larger else "the power")
     for model, label in (("gpt3", "GPT-3-sized"), ("frontier", "frontier")):
         part = texts["request_intervals_vs_claim"].split(f"the {label} request's interval")[1].split(";")[0]
         assert ("entirely above" in part) == (numbers[f"{model}_low_j"] > high), part
@@ -179,7 +193,9 @@ INFERENCE_EXTREMES = [
     ("pue-top", {"serving_pue": 3.0, "batch_size": 8}),
     ("newest-search-only", {"search_estimates": ["vanderbauwhede-2024-search"], "output_tokens": 1500}),
     ("a100-short", {"accelerator": "a100-sxm-80gb", "output_tokens": 1, "local_gpu_power_w": 300.0}),
-    ("huge-batch", {"batch_size": 4096, "utilization": 1.0, "weight_bytes_per_param": 1.0}),
+    ("huge-batch", {"batch_size": 4096, "utilization": 1.0, "precision": "fp8"}),
+    ("epoch-method-huge-batch", {"serving_method": "epoch", "batch_size": 4096, "utilization": 1.0}),
+    ("whole-server-power", {"power_per_accelerator_w": 1275.0, "power_scope": "server"}),
 ]
 TRAINING_EXTREMES = [
     ("defaults", {}),
@@ -218,7 +234,8 @@ def test_inference_words_follow_the_numbers_over_random_parameters(dataset):
         params["network_year"] = int(rng.integers(2000, 2041))
         params["client_device"] = str(rng.choice(["phone", "laptop"]))
         params["client_seconds"] = float(rng.choice([0.1, 10.0, 600.0]))
-        params["accelerator"] = str(rng.choice(["h100-sxm", "h800-sxm", "a100-sxm-80gb"]))
+        params["accelerator"] = str(rng.choice(["h100-sxm", "h200", "a100-sxm-80gb"]))
+        params["serving_method"] = str(rng.choice(["roofline", "epoch"]))
         params["frontier_active_params"] = float(rng.choice([1e9, 1e11, 2e12]))
         params["search_estimates"] = [list(s) for s in (["holzle-2009-search"], ["vanderbauwhede-2024-search"],
                                                          ["holzle-2009-search", "vanderbauwhede-2024-search"])][int(rng.integers(3))]
@@ -229,7 +246,7 @@ def test_inference_words_follow_the_numbers_over_random_parameters(dataset):
 def test_the_epoch_sentence_lays_the_scenario_over_the_defaults(dataset):
     """Epoch AI's assumptions give Epoch AI's result whatever this page changed (batch_size=8 once made it 1.110 Wh)."""
     default = ia.chapter_numbers(dataset, {**P.defaults(), "samples": 500})["epoch_scenario_wh"]
-    for change in ({"batch_size": 8}, {"serving_pue": 3.0}, {"weight_bytes_per_param": 1.0}):
+    for change in ({"batch_size": 8}, {"serving_pue": 3.0}, {"precision": "fp8"}, {"serving_method": "epoch"}):
         assert ia.chapter_numbers(dataset, {**P.defaults(), "samples": 500, **change})["epoch_scenario_wh"] == default
     texts = ia.chapter_texts(dataset, {**P.defaults(), "samples": 500, "batch_size": 8})
     assert texts["epoch_reproduces"].startswith("reproducing")
@@ -411,7 +428,7 @@ def test_sentences_typed_from_the_data_still_hold(dataset):
     assert (claims.loc["training.cost", "claimed_low"], claims.loc["training.cost", "claimed_high"]) == (5.5e6, 6.5e6)
     published = ia.published_table(dataset)
     assert round(published.loc["google-2025-gemini-comprehensive", "energy_wh"], 2) == 0.24
-    assert ia.input_ranges(dataset).loc["gpt2_active_params", "central"] == 1.5e9
+    assert dataset.models.loc["gpt2-xl", "params_active"] == 1.5e9
     assert dataset.network_intensity["halving_years"].dropna().tolist() == [2]
     assert claims.loc["inference.network_energy", "claimed_high"] == 0.1
 
