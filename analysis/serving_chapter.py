@@ -1,0 +1,407 @@
+"""The inference chapter's serving-model sections: validation, TPUs, DeepSeek-V3, batch and context sweeps, carbon and water, the what-if grid.
+
+Every function takes the loaded Dataset (or its
+:class:`analysis.serving_analysis.ServingInputs`) and the chapter's validated
+parameters, calls :mod:`analysis.serving_analysis`, and returns a plain
+DataFrame, dict or sentence for the notebook to show or glue. Sentences whose
+truth depends on a number are built here from that number.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from analysis import prose
+from analysis import serving_analysis as sa
+from analysis.units import J_PER_KWH
+
+J_PER_WH = J_PER_KWH / 1000.0
+
+# The requests of the reader's question (GPT-2-sized, GPT-3-sized) and of today's chat models (Epoch AI's
+# GPT-4o-like assumption), as data/models.csv names them.
+QUESTION_MODELS = {"gpt2-xl": "GPT-2-sized (GPT-2 XL)", "gpt3-175b": "GPT-3-sized (GPT-3 175B)", "frontier": "Frontier (GPT-4o-like)"}
+# "GPU/TPU": Google's serving TPUs beside the H100 that Epoch AI costs GPT-4o on.
+TPU_COMPARISON = ("h100-sxm", "tpu-v5e", "tpu-v6e")
+# DeepSeek-V3 as DeepSeek serves it: FP8 weights (DeepSeek-AI 2024, §3.3 "FP8 training" and §3.4 deployment),
+# on the H800 its report names; data/hardware.csv gives the H800 no memory size, so an H100 SXM, its
+# unrestricted twin (same Hopper compute and memory bandwidth per data/hardware.csv), stands in.
+DEEPSEEK_MODEL = "deepseek-v3"
+DEEPSEEK_PRECISION = "fp8"
+DEEPSEEK_ACCELERATOR = "h100-sxm"
+
+# Epoch AI's long-input figures for a GPT-4o-like model (you2025chatgpt, section on input length): about 2.5 Wh
+# at 10,000 input tokens and about 40 Wh at 100,000, at Epoch's own boundary (server power per GPU × PUE).
+EPOCH_LONG_INPUT_WH = {10_000: 2.5, 100_000: 40.0}
+EPOCH_SOURCE = "you2025chatgpt"
+
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+INPUT_TOKENS = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000)
+OUTPUT_TOKENS_LINES = (500, 2_000, 8_000)
+# The published footprints the page compares with: Google's comprehensive-boundary figure and Mistral AI's life cycle.
+FOOTPRINTS_COMPARED = ("google-2025-gemini-comprehensive", "mistral-2025-le-chat")
+OUTPUT_TOKENS_AXIS = (10, 30, 100, 300, 500, 1_000, 2_000, 4_000, 8_000)
+WHATIF_PUES = tuple(round(1.0 + 0.1 * i, 1) for i in range(11))  # 1.0 to 2.0, the slider's steps
+WHATIF_BATCH_LOG2 = tuple(range(10))  # batch 1 to 512
+
+
+def explicit_parameters(values: Mapping[str, object], defaults: Mapping[str, object]) -> frozenset[str]:
+    """The parameters a run set away from their defaults: an explicit power replaces the accelerator's own rating."""
+    return frozenset(prose.changed_parameters(dict(values), dict(defaults)))
+
+
+def _inputs(data):
+    return data if isinstance(data, sa.ServingInputs) else sa.serving_inputs(data)
+
+
+def _request(params: Mapping[str, object], explicit: Iterable[str], **changes) -> tuple[dict, frozenset[str]]:
+    """Parameters with ``changes``; a different accelerator brings its own power (an explicit power is for the page's)."""
+    out = {**params, **changes}
+    explicit = frozenset(explicit)
+    if "accelerator" in changes and changes["accelerator"] != params.get("accelerator"):
+        explicit = explicit - {"power_per_accelerator_w"}
+    return out, explicit
+
+
+# --- 1. does the model match measurements? ---------------------------------------------------------------------
+
+
+def validation(data) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every measured point with its prediction and ratio, the median and worst ratio per family and overall).
+
+    The table is :func:`analysis.serving_analysis.validation_table` (predicted /
+    measured at each measurement's own boundary); the summary is
+    :func:`analysis.serving_analysis.validation_summary` with ``meets_targets``:
+    median within :data:`~analysis.serving_analysis.TARGET_MEDIAN_RATIO` and every
+    point within :data:`~analysis.serving_analysis.TARGET_WORST_RATIO` times.
+    """
+    table = sa.validation_table(data)
+    summary = sa.validation_summary(table)
+    summary["meets_targets"] = summary.apply(
+        lambda r: within(r["median_ratio"], sa.TARGET_MEDIAN_RATIO) and within(r["worst_ratio"], sa.TARGET_WORST_RATIO), axis=1)
+    return table, summary
+
+
+def within(ratio: float, factor: float) -> bool:
+    """True when ``ratio`` lies within ``factor`` times of 1 either way (1/factor ≤ ratio ≤ factor)."""
+    return abs(math.log(ratio)) <= math.log(factor) + 1e-12
+
+
+def times(ratio: float) -> str:
+    """A ratio as "1.3 times higher" / "1.3 times lower" (a ratio below 1 read as its inverse)."""
+    if ratio >= 1:
+        return f"{ratio:.2f} times higher"
+    return f"{1 / ratio:.2f} times lower"
+
+
+def validation_sentences(table: pd.DataFrame, summary: pd.DataFrame) -> str:
+    """What the validation shows, from the numbers: the targets met or not, and each point that misses, by name."""
+    overall = summary.set_index("family").loc["all"]
+    n = int(overall["points"])
+    median_ok = within(overall["median_ratio"], sa.TARGET_MEDIAN_RATIO)
+    misses = table[~table["ratio"].map(lambda r: within(r, sa.TARGET_WORST_RATIO))]
+    sources = sorted(set(table["source"]))
+    parts = [
+        f"Across {n} measured configurations from {len(sources)} published {'source' if len(sources) == 1 else 'sources'}, "
+        f"the median prediction is {overall['median_ratio']:.2f} times the measurement, "
+        f"{'within' if median_ok else 'outside'} the target of {sa.TARGET_MEDIAN_RATIO:g} times"
+    ]
+    if misses.empty:
+        parts.append(f"{prose.how_many(n, n, 'points')} lie within {sa.TARGET_WORST_RATIO:g} times of their measurement; "
+                     f"the farthest, {_point_name(table.loc[(np.abs(np.log(table['ratio']))).idxmax()])}, "
+                     f"is predicted {times(float(overall['worst_ratio']))} than measured")
+    else:
+        names = prose.join(f"{_point_name(r)} ({r.ratio:.2f})" for r in misses.itertuples())
+        parts.append(f"{prose.how_many(n - len(misses), n, 'points')} lie within {sa.TARGET_WORST_RATIO:g} times; "
+                     f"{'it misses' if len(misses) == 1 else 'these miss'} the target: {names}")
+    worst_family = summary[summary["family"] != "all"].set_index("family")
+    worst_name = worst_family["median_ratio"].map(lambda r: abs(math.log(r))).idxmax()
+    parts.append(f"the family farthest off at its median is {worst_name} models ({worst_family.loc[worst_name, 'median_ratio']:.2f} times)")
+    verdict = "meets" if bool(overall["meets_targets"]) else "does not meet"
+    return "; ".join(parts) + f". So the model {verdict} both of the issue's targets on every point collected."
+
+
+def _point_name(row) -> str:
+    get = row.get if hasattr(row, "get") else lambda k: getattr(row, k)
+    return f"{get('model_id')} on {int(get('accelerator_count'))} × {get('accelerator')} at batch {int(get('batch_size'))}"
+
+
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The validation table as the page shows it: one row per measured point, with the units in the headers."""
+    out = pd.DataFrame({
+        "model": table["model_id"], "family": table["family"],
+        "accelerator": [f"{int(c)} × {a}" for c, a in zip(table["accelerator_count"], table["accelerator"])],
+        "precision": table["precision"], "batch": table["batch_size"].astype(int),
+        "input tokens": table["input_tokens"], "output tokens": table["output_tokens"],
+        "measured (J)": table["measured_j"], "predicted (J)": table["predicted_j"], "ratio": table["ratio"], "source": table["source"],
+    })
+    return out
+
+
+def unpublished_inputs_sentence(table: pd.DataFrame) -> str:
+    """How measurements without published prompt lengths are re-predicted, with how many there are."""
+    missing = int(table["input_tokens"].isna().sum())
+    n = len(table)
+    if missing == 0:
+        return f"Every one of the {n} measurements publishes its prompt length"
+    return (f"{prose.how_many(missing, n, 'measurements')} publish no prompt length (the leaderboards give output lengths only); "
+            f"for {'it' if missing == 1 else 'them'} the model assumes a chat prompt of {sa.UNPUBLISHED_PROMPT_TOKENS:,.0f} tokens, "
+            f"which matters little: prefill is a small share of a chat request's energy")
+
+
+def boundary_sentence(table: pd.DataFrame) -> str:
+    """Which boundary each measurement is predicted at, counted: the GPU counters, the whole server or the facility."""
+    counts = table["boundary"].value_counts()
+    words = {"accelerator": "at the accelerators (GPU energy counters, as the meters read it)",
+             "server": "at the whole server (host overhead and idle accelerators included)",
+             "facility": "at the facility (PUE included)"}
+    parts = [f"{prose.how_many(int(counts[b]), len(table), 'measurements')} {'is' if counts[b] == 1 and len(table) != 1 else 'are'} "
+             f"predicted {words[b]}" for b in sa.BOUNDARIES if b in counts]
+    return "; ".join(parts)
+
+
+def left_out_sentence(data) -> str:
+    """The measurements that could not be re-predicted, each with its reason (from serving_analysis.measurements)."""
+    left = sa.measurements(data).left_out
+    if not left:
+        return "Every row of data/measured_inference.csv is re-predicted"
+    return f"{len(left)} {'row' if len(left) == 1 else 'rows'} of data/measured_inference.csv cannot be re-predicted and {'is' if len(left) == 1 else 'are'} left out: " + "; ".join(left)
+
+
+# --- 2. GPU/TPU --------------------------------------------------------------------------------------------------
+
+
+def accelerator_comparison(data, params: Mapping[str, object], explicit=frozenset(), models: Mapping[str, str] = QUESTION_MODELS,
+                           accelerators: Iterable[str] = TPU_COMPARISON) -> pd.DataFrame:
+    """One request of each model on each accelerator (bf16): facility energy with its 90 % interval.
+
+    Columns: model_id, model, accelerator, accelerator_name, accelerators_per_replica,
+    power_w (the rating used), power_is_estimate (the rating has an estimate range
+    in data/hardware.csv, as for every TPU: Google publishes no chip power),
+    energy_j, low_j, high_j, energy_wh.
+    """
+    inputs = _inputs(data)
+    rows = []
+    for model_id, label in models.items():
+        for acc in accelerators:
+            p, ex = _request(params, explicit, accelerator=acc, precision="bf16")
+            e = sa.estimate(inputs, model_id, p, ex)
+            hw = inputs.hardware[acc]
+            rows.append({
+                "model_id": model_id, "model": label, "accelerator": acc, "accelerator_name": hw.get("name") or acc,
+                "accelerators_per_replica": e["parameters"]["accelerators_per_replica"],
+                "power_w": e["parameters"]["power_per_accelerator_w"],
+                "power_is_estimate": hw.get("board_power_w_low") is not None and "power_per_accelerator_w" not in ex,
+                "energy_j": e["energy_j"]["facility"]["value"], "low_j": e["energy_j"]["facility"]["low"],
+                "high_j": e["energy_j"]["facility"]["high"],
+            })
+    frame = pd.DataFrame(rows)
+    frame["energy_wh"] = frame["energy_j"] / J_PER_WH
+    return frame
+
+
+def tpu_sentences(frame: pd.DataFrame, reference: str = "h100-sxm") -> str:
+    """Each model's cheapest accelerator and each TPU's energy against the reference GPU, from the numbers; the estimated powers named."""
+    parts = []
+    for model_id, group in frame.groupby("model_id", sort=False):
+        g = group.set_index("accelerator")
+        ref = float(g.loc[reference, "energy_j"])
+        others = [f"{g.loc[a, 'accelerator_name']} {prose.number(float(g.loc[a, 'energy_j']), 'J')} ({times(float(g.loc[a, 'energy_j']) / ref)})"
+                  for a in g.index if a != reference]
+        parts.append(f"a {group['model'].iloc[0]} request takes {prose.number(ref, 'J')} on the {g.loc[reference, 'accelerator_name']}, "
+                     f"against {prose.join(others)}")
+    text = "; ".join(parts)
+    text = text[0].upper() + text[1:] + "."
+    estimated = sorted(set(frame.loc[frame["power_is_estimate"], "accelerator_name"]))
+    if estimated:
+        text += (f" The power of the {prose.join(estimated)} is this book's estimate with a range (Google publishes no chip power), "
+                 "so these energies carry that uncertainty in their intervals.")
+    return text
+
+
+# --- 3. DeepSeek-V3 -------------------------------------------------------------------------------------------------
+
+
+def deepseek_request(data, params: Mapping[str, object], explicit=frozenset()) -> dict[str, float]:
+    """One DeepSeek-V3 answer at the page's prompt, answer length and batch, FP8 on :data:`DEEPSEEK_ACCELERATOR`.
+
+    Keys (each the central value, with ``_low``/``_high`` its 90 % interval where
+    it has one): facility_j, facility_wh, co2e_g, water_ml, accelerators_per_replica,
+    output_tokens, batch_size.
+    """
+    p, ex = _request(params, explicit, accelerator=DEEPSEEK_ACCELERATOR, precision=DEEPSEEK_PRECISION)
+    e = sa.estimate(_inputs(data), DEEPSEEK_MODEL, p, ex)
+    out = {"accelerators_per_replica": float(e["parameters"]["accelerators_per_replica"]),
+           "output_tokens": float(p["output_tokens"]), "batch_size": float(p["batch_size"])}
+    for name, number in (("facility_j", e["energy_j"]["facility"]), ("co2e_g", e["co2e_g"]), ("water_ml", e["water_ml"])):
+        out[name], out[name + "_low"], out[name + "_high"] = number["value"], number["low"], number["high"]
+    for end in ("", "_low", "_high"):
+        out["facility_wh" + end] = out["facility_j" + end] / J_PER_WH
+    return out
+
+
+# --- 4. batch and context ---------------------------------------------------------------------------------------------
+
+
+def batch_sweep(data, params: Mapping[str, object], explicit=frozenset(), models: Mapping[str, str] = QUESTION_MODELS,
+                batch_sizes: Iterable[int] = BATCH_SIZES) -> pd.DataFrame:
+    """Facility energy of one request against batch size, per model, at the page's accelerator and central inputs.
+
+    Columns: model_id, model, batch_size, energy_j, energy_wh, accelerators_per_replica.
+    """
+    inputs = _inputs(data)
+    batches = np.array(list(batch_sizes), dtype=float)
+    rows = []
+    for model_id, label in models.items():
+        q = sa.central_quantities(inputs, model_id, params, explicit, batch_size=batches)
+        energy = np.broadcast_to(q["facility_energy_j"], batches.shape)
+        replicas = np.broadcast_to(q["accelerators_per_replica"], batches.shape)
+        rows += [{"model_id": model_id, "model": label, "batch_size": int(b), "energy_j": float(e), "accelerators_per_replica": int(r)}
+                 for b, e, r in zip(batches, energy, replicas)]
+    frame = pd.DataFrame(rows)
+    frame["energy_wh"] = frame["energy_j"] / J_PER_WH
+    return frame
+
+
+def context_sweep(data, params: Mapping[str, object], explicit=frozenset(), model_id: str = "frontier",
+                  input_tokens: Iterable[int] = INPUT_TOKENS, output_tokens: Iterable[int] = OUTPUT_TOKENS_LINES) -> pd.DataFrame:
+    """Facility energy of one request against its input length, one line per answer length, at the page's batch and accelerator.
+
+    Columns: input_tokens, output_tokens, energy_j, energy_wh.
+    """
+    inputs = _inputs(data)
+    tokens_in = np.array(list(input_tokens), dtype=float)[:, None]
+    tokens_out = np.array(list(output_tokens), dtype=float)[None, :]
+    q = sa.central_quantities(inputs, model_id, params, explicit, input_tokens=tokens_in, output_tokens=tokens_out)
+    energy = np.broadcast_to(q["facility_energy_j"], (tokens_in.size, tokens_out.size))
+    frame = pd.DataFrame([{"input_tokens": int(i), "output_tokens": int(o), "energy_j": float(energy[a, b])}
+                          for a, i in enumerate(tokens_in[:, 0]) for b, o in enumerate(tokens_out[0])])
+    frame["energy_wh"] = frame["energy_j"] / J_PER_WH
+    return frame
+
+
+def epoch_long_inputs(data, params: Mapping[str, object], explicit=frozenset(), model_id: str = "frontier") -> pd.DataFrame:
+    """Epoch AI's long-input figures beside this model's, same model, page's answer length, batch and accelerator.
+
+    Columns: input_tokens, epoch_wh, ours_wh, ratio (ours / Epoch's).
+    """
+    tokens = np.array(sorted(EPOCH_LONG_INPUT_WH), dtype=float)
+    q = sa.central_quantities(_inputs(data), model_id, params, explicit, input_tokens=tokens)
+    ours = np.broadcast_to(q["facility_energy_j"], tokens.shape) / J_PER_WH
+    frame = pd.DataFrame({"input_tokens": tokens.astype(int), "epoch_wh": [EPOCH_LONG_INPUT_WH[int(t)] for t in tokens], "ours_wh": ours})
+    frame["ratio"] = frame["ours_wh"] / frame["epoch_wh"]
+    return frame
+
+
+def batch_sentence(frame: pd.DataFrame, model_id: str = "frontier", low: int = 64, high: int = 512) -> str:
+    """How much a model's request energy falls from batch ``low`` to ``high``, and from batch 1, from the sweep."""
+    g = frame[frame["model_id"] == model_id].set_index("batch_size")["energy_j"]
+    fall = g.loc[low] / g.loc[high]
+    one = g.loc[1] / g.loc[low]
+    change = "falls" if fall > 1 else "rises"
+    return (f"For the {frame.loc[frame['model_id'] == model_id, 'model'].iloc[0]} model, a request at batch 1 costs "
+            f"{one:.1f} times what it costs at batch {low}, and from batch {low} to {high} the energy per request "
+            f"{change} by a further {max(fall, 1 / fall):.2f} times: the weights read at each step are shared by more requests, "
+            "until compute and the growing KV cache set the pace")
+
+
+def context_sentence(frame: pd.DataFrame, epoch: pd.DataFrame) -> str:
+    """How energy grows with input length (more or less than linearly) and how far ours lies from Epoch's long-input figures."""
+    short_out = int(frame["output_tokens"].min())
+    g = frame[frame["output_tokens"] == short_out].set_index("input_tokens")["energy_j"]
+    lo_in, hi_in = 10_000, 100_000
+    growth = g.loc[hi_in] / g.loc[lo_in]
+    linear = hi_in / lo_in
+    shape = "more than" if growth > linear * 1.02 else ("less than" if growth < linear / 1.02 else "about")
+    compare = prose.join(f"{r.ours_wh:.2g} Wh against Epoch's {r.epoch_wh:g} Wh at {r.input_tokens:,} input tokens ({times(r.ratio)})"
+                         for r in epoch.itertuples())
+    return (f"With an answer of {short_out:,} tokens, ten times the input (from {lo_in:,} to {hi_in:,} tokens) costs {growth:.1f} times the energy, "
+            f"{shape} in proportion, because attention over a longer context costs more per token; this model gives {compare}")
+
+
+# --- 5. carbon and water ------------------------------------------------------------------------------------------------
+
+
+def footprints(data, params: Mapping[str, object], explicit=frozenset(), models: Mapping[str, str] = QUESTION_MODELS) -> pd.DataFrame:
+    """Carbon and water of one request per model (this book) beside the published footprints, each with its boundary.
+
+    Columns: id (model or estimate id), what, co2e_g, co2e_low_g, co2e_high_g, water_ml, water_low_ml,
+    water_high_ml, boundary, kind, source. Ours: g CO2e = facility energy × grid
+    intensity; water = WUE × IT energy + electricity water intensity × facility
+    energy (analysis.serving.co2e_g, water_ml).
+    """
+    inputs = _inputs(data)
+    rows = []
+    for model_id, label in models.items():
+        e = sa.estimate(inputs, model_id, params, explicit)
+        rows.append({"id": model_id, "what": f"This book: {label}, {int(params['output_tokens'])}-token answer", "co2e_g": e["co2e_g"]["value"],
+                     "co2e_low_g": e["co2e_g"]["low"], "co2e_high_g": e["co2e_g"]["high"], "water_ml": e["water_ml"]["value"],
+                     "water_low_ml": e["water_ml"]["low"], "water_high_ml": e["water_ml"]["high"],
+                     "boundary": (f"Facility energy × {params['grid_intensity_g_per_kwh']:g} g CO2e per kWh; on-site water "
+                                  f"({params['wue_l_per_kwh']:g} L per kWh of IT energy) and the water of generating the electricity "
+                                  f"({params['electricity_water_l_per_kwh']:g} L per kWh)"),
+                     "kind": "estimate", "source": ""})
+    published = data.published_footprints if hasattr(data, "published_footprints") else None
+    if published is not None:
+        for key, r in published.iterrows():
+            rows.append({"id": key, "what": f"{r['service']}: {r['subject']} ({int(r['year'])})", "co2e_g": float(r["co2e_g"]), "co2e_low_g": math.nan,
+                         "co2e_high_g": math.nan, "water_ml": float(r["water_ml"]), "water_low_ml": math.nan, "water_high_ml": math.nan,
+                         "boundary": r["boundary"], "kind": r["kind"], "source": r["source"]})
+    return pd.DataFrame(rows)
+
+
+def footprint_sentence(frame: pd.DataFrame, model_id: str = "frontier", compared: Iterable[str] = FOOTPRINTS_COMPARED) -> str:
+    """One request's carbon and water (this book) against published footprints, as ratios; each named with its subject."""
+    rows = frame.set_index("id")
+    ours = rows.loc[model_id]
+    model_label = QUESTION_MODELS.get(model_id, model_id)
+    parts = [f"Our {model_label} request emits {ours['co2e_g']:.2g} g CO2e (90 % interval {ours['co2e_low_g']:.2g}-{ours['co2e_high_g']:.2g} g) "
+             f"and uses {ours['water_ml']:.2g} mL of water"]
+    for key in compared:
+        if key in rows.index:
+            r = rows.loc[key]
+            parts.append(f"{times(ours['co2e_g'] / r['co2e_g'])} in carbon and {times(ours['water_ml'] / r['water_ml'])} in water than {r['what']}")
+    return parts[0] + ": " + "; ".join(parts[1:])
+
+
+# --- 6. the what-if grid -------------------------------------------------------------------------------------------------
+
+
+def whatif_grid(data, params: Mapping[str, object], explicit=frozenset(), models: Mapping[str, str] = QUESTION_MODELS,
+                pues: Iterable[float] = WHATIF_PUES, batch_log2: Iterable[int] = WHATIF_BATCH_LOG2,
+                output_tokens: Iterable[int] = OUTPUT_TOKENS_AXIS) -> pd.DataFrame:
+    """The facility energy of one request at every slider position of the what-if chart, from the serving model itself.
+
+    One row per (model, PUE, log2 batch size, output tokens): columns model,
+    pue, batch_log2, batch_size, output_tokens, energy_j. The chart only selects
+    rows, so the page and :func:`analysis.serving_analysis.central_quantities`
+    cannot disagree. Every other input is at the page's central value.
+    """
+    inputs = _inputs(data)
+    pue = np.array(list(pues), dtype=float)[:, None, None]
+    log2 = np.array(list(batch_log2), dtype=int)
+    batch = (2.0 ** log2)[None, :, None]
+    tokens = np.array(list(output_tokens), dtype=float)[None, None, :]
+    shape = (pue.shape[0], batch.shape[1], tokens.shape[2])
+    frames = []
+    for model_id, label in models.items():
+        q = sa.central_quantities(inputs, model_id, params, explicit, pue=pue, batch_size=batch, output_tokens=tokens)
+        energy = np.broadcast_to(q["facility_energy_j"], shape)
+        p, b, t = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), np.arange(shape[2]), indexing="ij")
+        frames.append(pd.DataFrame({"model": label, "pue": pue[p.ravel(), 0, 0], "batch_log2": log2[b.ravel()],
+                                    "batch_size": batch[0, b.ravel(), 0].astype(int), "output_tokens": tokens[0, 0, t.ravel()].astype(int),
+                                    "energy_j": energy.ravel()}))
+    grid = pd.concat(frames, ignore_index=True)
+    grid["energy_j"] = grid["energy_j"].map(lambda v: float(f"{v:.6g}"))  # 6 significant figures keep the page small
+    return grid
+
+
+def whatif_start(params: Mapping[str, object], pues: Iterable[float] = WHATIF_PUES, batch_log2: Iterable[int] = WHATIF_BATCH_LOG2) -> dict:
+    """The sliders' starting positions: the grid values nearest the page's PUE and batch size."""
+    pues, logs = list(pues), list(batch_log2)
+    pue = min(pues, key=lambda v: abs(v - float(params["serving_pue"])))
+    log2 = min(logs, key=lambda v: abs(v - math.log2(float(params["batch_size"]))))
+    return {"pue": pue, "batch_log2": log2}
