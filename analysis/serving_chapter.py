@@ -318,7 +318,7 @@ def context_sentence(frame: pd.DataFrame, epoch: pd.DataFrame) -> str:
     shape = "more than" if growth > linear * 1.02 else ("less than" if growth < linear / 1.02 else "about")
     compare = prose.join(f"{r.ours_wh:.2g} Wh against Epoch's {r.epoch_wh:g} Wh at {r.input_tokens:,} input tokens ({times(r.ratio)})"
                          for r in epoch.itertuples())
-    return (f"With an answer of {short_out:,} tokens, ten times the input (from {lo_in:,} to {hi_in:,} tokens) costs {growth:.1f} times the energy, "
+    return (f"With an answer of {short_out:,} tokens, {linear:g} times the input (from {lo_in:,} to {hi_in:,} tokens) costs {growth:.1f} times the energy, "
             f"{shape} in proportion, because attention over a longer context costs more per token; this model gives {compare}")
 
 
@@ -405,3 +405,137 @@ def whatif_start(params: Mapping[str, object], pues: Iterable[float] = WHATIF_PU
     pue = min(pues, key=lambda v: abs(v - float(params["serving_pue"])))
     log2 = min(logs, key=lambda v: abs(v - math.log2(float(params["batch_size"]))))
     return {"pue": pue, "batch_log2": log2}
+
+
+# --- the bridge to the training chapter ------------------------------------------------------------------------------
+
+
+def training_equivalent_answers(data, answer: Mapping[str, float], run_id: str = DEEPSEEK_MODEL) -> dict[str, float]:
+    """How many answers use the GPU energy of the model's final training run, both at the accelerators' boundary.
+
+    Training energy = reported GPU-hours × the training accelerator's rated power
+    (data/training_runs.csv, data/hardware.csv): an upper bound, since GPUs seldom
+    draw their full rating. ``answer`` needs ``accelerator_j`` (one answer's
+    accelerator energy). Keys: gpu_hours, power_w, training_mwh, answers.
+    """
+    run = data.training_runs.loc[run_id]
+    power = float(data.hardware.loc[run["accelerator"], "board_power_w"])
+    energy_j = float(run["gpu_hours_total"]) * 3600.0 * power
+    return {"gpu_hours": float(run["gpu_hours_total"]), "power_w": power, "training_mwh": energy_j / J_PER_KWH / 1000.0,
+            "answers": energy_j / float(answer["accelerator_j"])}
+
+
+def deepseek_sentence(answer: Mapping[str, float], frontier_j: float, bridge: Mapping[str, float], models: Mapping[str, Mapping]) -> str:
+    """One DeepSeek-V3 answer against the frontier request, and against its own training run, from the numbers.
+
+    ``models``: data/models.csv rows by id (the active and total parameters of both models).
+    """
+    ratio = answer["facility_j"] / frontier_j
+    ds, fr = models[DEEPSEEK_MODEL], models["frontier"]
+    return (f"That is {times(ratio)} than the frontier request above: DeepSeek-V3 activates {ds['params_active'] / 1e9:.0f} billion of its "
+            f"{ds['params_total'] / 1e9:.0f} billion parameters per token, the frontier model (Epoch AI's assumption) "
+            f"{fr['params_active'] / 1e9:.0f} billion of {fr['params_total'] / 1e9:.0f} billion. "
+            f"DeepSeek-V3's final training run took {bridge['gpu_hours'] / 1e6:.3g} million GPU-hours, "
+            f"at most {bridge['training_mwh']:,.0f} MWh at the GPUs' rated {bridge['power_w']:,.0f} W: the accelerator energy of about "
+            f"{_large(bridge['answers'])} such answers")
+
+
+def _large(count: float) -> str:
+    """A large count in words: 5.08e9 -> "5.1 billion", 3.2e6 -> "3.2 million"."""
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if count >= size:
+            return f"{count / size:.2g} {word}"
+    return f"{count:,.0f}"
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def engine_gap(table: pd.DataFrame) -> pd.DataFrame:
+    """The same model, accelerator, count and batch measured by two sources (two engine releases): measured energy side by side.
+
+    Columns: model_id, accelerator, accelerator_count, batch_size, then one
+    ``measured_j`` column per source, and ``ratio`` (largest over smallest).
+    """
+    keys = ["model_id", "accelerator", "accelerator_count", "batch_size"]
+    wide = table.pivot_table(index=keys, columns="source", values="measured_j", aggfunc="first")
+    wide = wide.dropna()
+    if wide.empty:
+        return wide.reset_index()
+    wide["ratio"] = wide.max(axis=1) / wide.min(axis=1)
+    return wide.reset_index()
+
+
+def engine_sentence(table: pd.DataFrame) -> str:
+    """How much two engine releases differ on the same configuration, from the measurements that overlap."""
+    gap = engine_gap(table)
+    if gap.empty:
+        return "No configuration was measured by two sources, so the engines' share of the spread cannot be read from the data"
+    worst = gap.loc[gap["ratio"].idxmax()]
+    return (f"{prose.how_many(len(gap), len(gap), 'configurations')} measured by both leaderboards differ by up to {worst['ratio']:.2f} times "
+            f"({worst['model_id']} on {int(worst['accelerator_count'])} × {worst['accelerator']} at batch {int(worst['batch_size'])}), "
+            "with nothing changed but the engine release and the prompts")
+
+
+# --- everything the chapter glues ---------------------------------------------------------------------------------------
+
+
+def chapter_results(data, params: Mapping[str, object], explicit=frozenset()) -> dict:
+    """Every table the serving sections show, computed once: name -> DataFrame or dict."""
+    inputs = sa.serving_inputs(data)
+    table, summary = validation(data)
+    answer = deepseek_request(inputs, params, explicit)
+    p, ex = _request(params, explicit, accelerator=DEEPSEEK_ACCELERATOR, precision=DEEPSEEK_PRECISION)
+    answer["accelerator_j"] = sa.estimate(inputs, DEEPSEEK_MODEL, p, ex)["energy_j"]["accelerators"]["value"]
+    context = context_sweep(inputs, params, explicit)
+    return {
+        "validation": table, "summary": summary, "accelerators": accelerator_comparison(inputs, params, explicit),
+        "deepseek": answer, "bridge": training_equivalent_answers(data, answer),
+        "frontier": sa.estimate(inputs, "frontier", params, explicit),
+        "batch": batch_sweep(inputs, params, explicit), "context": context, "epoch": epoch_long_inputs(inputs, params, explicit),
+        "footprints": footprints(data, params, explicit), "models": inputs.models,
+    }
+
+
+def chapter_numbers(results: Mapping[str, object]) -> dict[str, float]:
+    """The numbers the serving sections glue, by name (prefixed ``serving_``)."""
+    overall = results["summary"].set_index("family").loc["all"]
+    answer, bridge, epoch = results["deepseek"], results["bridge"], results["epoch"].set_index("input_tokens")
+    frontier = results["frontier"]
+    numbers = {
+        "serving_points": float(overall["points"]), "serving_median_ratio": float(overall["median_ratio"]),
+        "serving_worst_ratio": float(overall["worst_ratio"]),
+        "serving_target_median": sa.TARGET_MEDIAN_RATIO, "serving_target_worst": sa.TARGET_WORST_RATIO,
+        "serving_unpublished_prompt_tokens": sa.UNPUBLISHED_PROMPT_TOKENS,
+        "serving_frontier_wh": frontier["energy_j"]["facility"]["value"] / J_PER_WH,
+        "serving_frontier_co2e_g": frontier["co2e_g"]["value"], "serving_frontier_water_ml": frontier["water_ml"]["value"],
+        "serving_deepseek_accelerators": answer["accelerators_per_replica"], "serving_deepseek_batch": answer["batch_size"],
+        "serving_deepseek_output_tokens": answer["output_tokens"],
+        "serving_deepseek_training_mwh": bridge["training_mwh"],
+    }
+    for key in ("facility_j", "facility_wh", "co2e_g", "water_ml"):
+        for end in ("", "_low", "_high"):
+            numbers[f"serving_deepseek_{key}{end}"] = float(answer[key + end])
+    for tokens, label in ((10_000, "10k"), (100_000, "100k")):
+        numbers[f"serving_epoch_{label}_wh"] = float(epoch.loc[tokens, "epoch_wh"])
+        numbers[f"serving_ours_{label}_wh"] = float(epoch.loc[tokens, "ours_wh"])
+    return numbers
+
+
+def chapter_texts(results: Mapping[str, object]) -> dict[str, str]:
+    """The generated sentences of the serving sections, by name (prefixed ``serving_``)."""
+    table = results["validation"]
+    texts = {
+        "serving_validation_sentences": validation_sentences(table, results["summary"]),
+        "serving_unpublished_inputs": unpublished_inputs_sentence(table),
+        "serving_boundaries": boundary_sentence(table),
+        "serving_engine_gap": engine_sentence(table),
+        "serving_tpu_sentences": tpu_sentences(results["accelerators"]),
+        "serving_deepseek_sentence": deepseek_sentence(results["deepseek"], results["frontier"]["energy_j"]["facility"]["value"], results["bridge"],
+                                                       results["models"]),
+        "serving_batch_sentence": batch_sentence(results["batch"]),
+        "serving_context_sentence": context_sentence(results["context"], results["epoch"]),
+        "serving_footprint_sentence": footprint_sentence(results["footprints"]),
+    }
+    return {name: _capitalized(text) for name, text in texts.items()}
