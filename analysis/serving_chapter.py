@@ -147,7 +147,8 @@ def unpublished_inputs_sentence(table: pd.DataFrame) -> str:
     n = len(table)
     if missing == 0:
         return f"Every one of the {n} measurements publishes its prompt length"
-    return (f"{prose.how_many(missing, n, 'measurements')} publish no prompt length (the leaderboards give output lengths only); "
+    which = f"none of the {n} measurements publishes its prompt length" if missing == n else f"{missing} of the {n} measurements publish no prompt length"
+    return (f"{which} (their sources give output lengths only); "
             f"for {'it' if missing == 1 else 'them'} the model assumes a chat prompt of {sa.UNPUBLISHED_PROMPT_TOKENS:,.0f} tokens, "
             f"which matters little: prefill is a small share of a chat request's energy")
 
