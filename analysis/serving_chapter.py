@@ -496,6 +496,7 @@ def chapter_results(data, params: Mapping[str, object], explicit=frozenset()) ->
         "frontier": sa.estimate(inputs, "frontier", params, explicit),
         "batch": batch_sweep(inputs, params, explicit), "context": context, "epoch": epoch_long_inputs(inputs, params, explicit),
         "footprints": footprints(data, params, explicit), "models": inputs.models,
+        "factors": {name: float(params[name]) for name in ("grid_intensity_g_per_kwh", "wue_l_per_kwh", "electricity_water_l_per_kwh")},
     }
 
 
@@ -514,6 +515,7 @@ def chapter_numbers(results: Mapping[str, object]) -> dict[str, float]:
         "serving_deepseek_accelerators": answer["accelerators_per_replica"], "serving_deepseek_batch": answer["batch_size"],
         "serving_deepseek_output_tokens": answer["output_tokens"],
         "serving_deepseek_training_mwh": bridge["training_mwh"],
+        **{f"serving_{name}": value for name, value in results["factors"].items()},
     }
     for key in ("facility_j", "facility_wh", "co2e_g", "water_ml"):
         for end in ("", "_low", "_high"):
