@@ -58,11 +58,12 @@ def _inputs(data):
 
 
 def _request(params: Mapping[str, object], explicit: Iterable[str], **changes) -> tuple[dict, frozenset[str]]:
-    """Parameters with ``changes``; a different accelerator brings its own power (an explicit power is for the page's)."""
+    """Parameters with ``changes``; a different accelerator brings its own power and scope (an explicit power is for the page's)."""
     out = {**params, **changes}
     explicit = frozenset(explicit)
     if "accelerator" in changes and changes["accelerator"] != params.get("accelerator"):
         explicit = explicit - {"power_per_accelerator_w"}
+        out["power_scope"] = changes.get("power_scope", "auto")
     return out, explicit
 
 
@@ -93,8 +94,8 @@ def within(ratio: float, factor: float) -> bool:
 def times(ratio: float) -> str:
     """A ratio as "1.3 times higher" / "1.3 times lower" (a ratio below 1 read as its inverse)."""
     if ratio >= 1:
-        return f"{ratio:.2f} times higher"
-    return f"{1 / ratio:.2f} times lower"
+        return f"{ratio:.3g} times higher"
+    return f"{1 / ratio:.3g} times lower"
 
 
 def validation_sentences(table: pd.DataFrame, summary: pd.DataFrame) -> str:
@@ -474,7 +475,7 @@ def engine_sentence(table: pd.DataFrame) -> str:
     if gap.empty:
         return "No configuration was measured by two sources, so the engines' share of the spread cannot be read from the data"
     worst = gap.loc[gap["ratio"].idxmax()]
-    return (f"{prose.how_many(len(gap), len(gap), 'configurations')} measured by both leaderboards differ by up to {worst['ratio']:.2f} times "
+    return (f"{prose.how_many(len(gap), len(gap), 'configurations')} measured by two sources differ by up to {worst['ratio']:.2f} times "
             f"({worst['model_id']} on {int(worst['accelerator_count'])} × {worst['accelerator']} at batch {int(worst['batch_size'])}), "
             "with nothing changed but the engine release and the prompts")
 
@@ -487,8 +488,9 @@ def chapter_results(data, params: Mapping[str, object], explicit=frozenset()) ->
     inputs = sa.serving_inputs(data)
     table, summary = validation(data)
     answer = deepseek_request(inputs, params, explicit)
-    p, ex = _request(params, explicit, accelerator=DEEPSEEK_ACCELERATOR, precision=DEEPSEEK_PRECISION)
-    answer["accelerator_j"] = sa.estimate(inputs, DEEPSEEK_MODEL, p, ex)["energy_j"]["accelerators"]["value"]
+    # The bridge compares GPU energy with GPU energy: the answer at the accelerator's own rating and scope, as the training run is costed.
+    p, ex = _request(params, explicit, accelerator=DEEPSEEK_ACCELERATOR, precision=DEEPSEEK_PRECISION, power_scope="auto")
+    answer["accelerator_j"] = sa.estimate(inputs, DEEPSEEK_MODEL, p, ex - {"power_per_accelerator_w"})["energy_j"]["accelerators"]["value"]
     context = context_sweep(inputs, params, explicit)
     return {
         "validation": table, "summary": summary, "accelerators": accelerator_comparison(inputs, params, explicit),
