@@ -427,13 +427,15 @@ def accelerator_comparison(frame: pd.DataFrame) -> alt.LayerChart:
     """One request per model on each accelerator: the central energy (dot) and its 90 % interval (line), log axis."""
     data = frame.copy()
     data["label"] = data["model"] + " · " + data["accelerator_name"]
-    data["power"] = data["power_is_estimate"].map({True: "power estimated (range)", False: "power published"})
+    kinds = ["power published", "power estimated (range)"]  # squares for the estimated ratings, as the caption says
+    data["power"] = data["power_is_estimate"].map({True: kinds[1], False: kinds[0]})
     y = alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=360))
     x_scale = alt.Scale(type="log")
     interval = alt.Chart(data).mark_rule(strokeWidth=3, color="#888").encode(x=alt.X("low_j:Q", scale=x_scale), x2="high_j:Q", y=y)
     point = alt.Chart(data).mark_point(filled=True, size=90).encode(
         x=alt.X("energy_j:Q", scale=x_scale, title="Energy of one request at the facility (J, log scale)"), y=y,
-        color=alt.Color("power:N", title=None, legend=alt.Legend(orient="bottom")), shape=alt.Shape("power:N", title=None),
+        color=alt.Color("power:N", title=None, legend=alt.Legend(orient="bottom"), scale=alt.Scale(domain=kinds, range=OKABE_ITO[:2])),
+        shape=alt.Shape("power:N", title=None, scale=alt.Scale(domain=kinds, range=["circle", "square"])),
         tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("accelerator_name:N", title="Accelerator"),
                  alt.Tooltip("accelerators_per_replica:Q", title="Accelerators per replica"), alt.Tooltip("power_w:Q", title="Power (W)", format=",.0f"),
                  alt.Tooltip("energy_j:Q", title="J", format=",.3~g"), alt.Tooltip("low_j:Q", title="90 % from (J)", format=",.3~g"),
