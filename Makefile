@@ -9,13 +9,14 @@ SCENARIO ?=
 EDITION ?= default
 JOBS ?= 0
 
-.PHONY: book test publish bench venv lock vendor clean
+.PHONY: book test publish bench venv lock vendor clean lab
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip==26.3"
 	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	# setuptools explains editable installs in a warning box on every install: information, not a problem.
+	PYTHONWARNINGS=ignore::UserWarning $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -24,13 +25,17 @@ venv: $(STAMP)
 book: $(STAMP)
 	$(PY) -m analysis build --jobs $(JOBS) --edition $(EDITION) $(if $(SCENARIO),--scenario $(SCENARIO))
 
+## Open the notebooks in JupyterLab (runs at http://localhost:8888; Ctrl-C to stop). See README, "Working in JupyterLab".
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=. book/training_compute.ipynb
+
 ## Run every test: units, data validation, notebooks through papermill, the book build.
 test: $(STAMP)
 	$(PY) -m pytest -n auto
 
-## Package the built site as one archive for any static host: _build/site.tar.gz.
+## Package the built edition as one archive for any static host: _build/site.tar.gz (site-student.tar.gz, ...).
 publish: book
-	$(PY) -m analysis publish
+	$(PY) -m analysis publish --edition $(EDITION) $(if $(SCENARIO),--scenario $(SCENARIO))
 
 ## Time the pipeline against plain Jupyter Book and papermill (about 4 minutes on 2 cores); see benchmarks/README.md.
 bench: $(STAMP)

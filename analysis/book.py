@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -50,50 +51,33 @@ def split_by_notebook(values: dict[str, object]) -> dict[str, dict[str, object]]
     return {nb: {k: checked[k] for k in values if k in P.for_notebook(nb)} for nb in NOTEBOOKS}
 
 
-def hide_injected_parameters(path: Path) -> None:
-    """Tag papermill's injected cell so the page does not show it."""
+# What papermill and the kernel record that says when or where a notebook ran, not what it computed.
+VOLATILE_METADATA = ("start_time", "end_time", "duration")
+
+
+def finish_executed(path: Path, source: str) -> None:
+    """Make an executed notebook fit to publish: papermill's injected cell hidden, nothing of the machine that ran it.
+
+    papermill records the absolute input and output paths (the builder's
+    checkout and cache folders) and the times of each cell; the published
+    notebook (a download on every page) keeps the repository path of its
+    source, and no times, so the same inputs give the same bytes anywhere.
+    """
     nb = json.loads(path.read_text(encoding="utf-8"))
+    record = nb.get("metadata", {}).get("papermill", {})
+    if record:
+        record["input_path"], record["output_path"] = source, None
+        for key in VOLATILE_METADATA:
+            record.pop(key, None)
     for cell in nb["cells"]:
-        tags = cell.get("metadata", {}).get("tags", [])
+        meta = cell.get("metadata", {})
+        meta.pop("execution", None)  # the kernel's timestamps
+        for key in VOLATILE_METADATA:
+            meta.get("papermill", {}).pop(key, None)
+        tags = meta.get("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def save_once_engine() -> str:
-    """Name of papermill's nbclient engine, changed to write the output notebook once, when
-    execution ends (however it ends), instead of before and after every cell.
-
-    Each write serialises the whole notebook, charts included, while the kernel
-    waits for its next cell: about half a second per notebook. A failed or
-    interrupted run still leaves the partly executed notebook, as before.
-    """
-    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
-    from papermill.iorw import write_ipynb
-
-    class SaveOnceEngine(NBClientEngine):
-        @classmethod
-        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
-                             autosave_cell_every=30, **kwargs):
-            # papermill 2.7.0's Engine.execute_notebook, except that the manager gets no output
-            # path (so no write per cell) and the notebook is written once, in ``finally``.
-            nb_man = NotebookExecutionManager(nb, output_path=None, progress_bar=progress_bar,
-                                              log_output=log_output, autosave_cell_every=autosave_cell_every)
-            nb_man.notebook_start()
-            try:
-                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-            finally:
-                nb_man.cleanup_pbar()
-                nb_man.notebook_complete()
-                if output_path:
-                    write_ipynb(nb_man.nb, output_path)
-            return nb_man.nb
-
-    papermill_engines.register("analysis-save-once", SaveOnceEngine)
-    return "analysis-save-once"
-
-
-KERNEL_START_ATTEMPTS = 3
 
 
 def execute(name: str, parameters: dict[str, object], output: Path) -> float:
@@ -106,27 +90,23 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     """
     import papermill as pm
 
+    from analysis.papermill_ext import ENGINE  # registers the engine and the parameter check
+
     source = ROOT / NOTEBOOKS[name]
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.stem}.{uuid.uuid4().hex}.partial.ipynb")
     start = time.perf_counter()
+    sockets = tempfile.TemporaryDirectory(prefix="kernel-")
     try:
-        for attempt in range(KERNEL_START_ATTEMPTS):
-            try:
-                pm.execute_notebook(
-                    str(source), str(partial), parameters=parameters, cwd=str(source.parent),
-                    kernel_name="python3", progress_bar=False, log_output=False, engine_name=save_once_engine(),
-                    # Every output is in hand when the last cell ends; a graceful shutdown then waits
-                    # for the kernel to exit (0.1 s, at times 3 s) for nothing the notebook needs.
-                    shutdown_kernel="immediate",
-                )
-                break
-            except Exception as err:
-                # Kernels started at the same moment by parallel workers can pick the same free TCP
-                # port; that kernel never ran a cell, so starting it again is safe.
-                if "Address already in use" not in str(err) or attempt == KERNEL_START_ATTEMPTS - 1:
-                    raise
-        hide_injected_parameters(partial)
+        pm.execute_notebook(
+            str(source), str(partial), parameters=parameters, cwd=str(source.parent),
+            kernel_name="python3", progress_bar=False, log_output=False, engine_name=ENGINE,
+            config=kernel_config(Path(sockets.name)),
+            # Every output is in hand when the last cell ends; a graceful shutdown then waits
+            # for the kernel to exit (0.1 s, at times 3 s) for nothing the notebook needs.
+            shutdown_kernel="immediate",
+        )
+        finish_executed(partial, NOTEBOOKS[name])
         os.replace(partial, output)
     except Exception as err:
         failed = BUILD / "failed" / source.name
@@ -136,7 +116,20 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
         raise BuildError(f"{NOTEBOOKS[name]}: execution failed ({type(err).__name__}); the partly executed notebook is in {failed.relative_to(ROOT)}\n{err}") from None
     finally:
         partial.unlink(missing_ok=True)
+        sockets.cleanup()
     return time.perf_counter() - start
+
+
+def kernel_config(folder: Path):
+    """Kernels talk to this process over Unix sockets in ``folder``, not TCP.
+
+    Only this user can reach them (TCP ports are open to every local user, and
+    the kernel warns so on every start), and no two kernels started at once
+    can pick the same port.
+    """
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(folder / "kernel")}})
 
 
 def write_parameters_cells() -> list[str]:
@@ -469,16 +462,35 @@ def cached_execute(name: str, parameters: dict[str, object]) -> tuple[Path, bool
 
     record = cache.key(ROOT / NOTEBOOKS[name], parameters)
     executed = executed_path(name, record["key"])
-    if executed.exists():
+    if cached_copy(name, record["key"]) is not None:
         executed.touch()  # most recently used: kept by prune_executed
         return executed, True
     seconds = execute(name, parameters, executed)
     from datetime import datetime, timezone
 
     meta = {**record, "notebook": NOTEBOOKS[name], "seconds": round(seconds, 2),
-            "executed": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-    executed.with_suffix(".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+            "executed": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "sha256": hashlib.sha256(executed.read_bytes()).hexdigest()}
+    partial = executed.with_name(f".{executed.stem}.{uuid.uuid4().hex}.partial.json")
+    partial.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    os.replace(partial, executed.with_suffix(".json"))
     return executed, False
+
+
+def cached_copy(name: str, key: str) -> Path | None:
+    """The executed copy of ``name`` for ``key`` if it is whole, else None (and it will be executed again).
+
+    Whole means: its record exists and names the SHA-256 the file has, so a
+    copy that is empty, cut short, edited or left without its record (a build
+    killed between the two writes) is never rendered.
+    """
+    executed = executed_path(name, key)
+    try:
+        meta = json.loads(executed.with_suffix(".json").read_text(encoding="utf-8"))
+        whole = meta["sha256"] == hashlib.sha256(executed.read_bytes()).hexdigest()
+    except (OSError, ValueError, KeyError, TypeError):
+        whole = False
+    return executed if whole else None
 
 
 # Rough execution time of each notebook in seconds (2-core machine), to start the
@@ -524,7 +536,7 @@ def build(
 
     per_notebook = split_by_notebook(values or {})
     keys = {name: cache.key(ROOT / NOTEBOOKS[name], per_notebook[name])["key"] for name in NOTEBOOKS}
-    to_run = [name for name in NOTEBOOKS if not executed_path(name, keys[name]).exists()]
+    to_run = [name for name in NOTEBOOKS if cached_copy(name, keys[name]) is None]
     # Rendering runs in a process of its own. When notebooks are to run, it starts now and
     # prepares Sphinx on the other core while this process checks the data and the kernels work.
     renderer = ProcessPoolExecutor(max_workers=1)
@@ -554,21 +566,62 @@ def build(
                 executed[name].touch()  # most recently used: kept by prune_executed
                 print(f"up to date: {NOTEBOOKS[name]}")
         changed = stage(source, sources, executed, config_extra, student=student) or sources_changed
-        stamp = out / ".build-stamp"
-        signature = json.dumps({n: p.name for n, p in sorted(executed.items())} | {"_source": str(source)})
-        if not changed and not everything and stamp.exists() and stamp.read_text() == signature:
-            print(f"nothing changed: {_show(out)} is up to date")
-            return out
+        rendered = source / "_build" / "html"
+        signature = {"edition": edition, "executed": {n: p.name for n, p in sorted(executed.items())}}
+        if not changed and not everything:
+            recorded = read_manifest(out)
+            if recorded is not None and recorded["signature"] == signature:
+                if site_files(out) == recorded["files"]:
+                    print(f"nothing changed: {_show(out)} is up to date")
+                    return out
+                if site_files(rendered) == recorded["files"]:
+                    # The site was damaged (a page deleted, truncated, or written by another tool); the render is whole.
+                    publish(rendered, out)
+                    write_manifest(out, signature, recorded["files"])
+                    print(f"restored {_show(out)} from the last render: open {_show(out)}/index.html")
+                    return out
+                everything = True  # the render itself is damaged: Sphinx would not rewrite a page whose source is unchanged
         jupyter_book(source, everything=everything, renderer=renderer)
     finally:
         renderer.shutdown(wait=True, cancel_futures=True)
     prune_executed()
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(digest)
-    (source / "_build" / "html" / ".build-stamp").write_text(signature)
-    publish(source / "_build" / "html", out)
+    files = site_files(rendered)
+    publish(rendered, out)
+    write_manifest(out, signature, files)
     print(f"built the book: open {_show(out)}/index.html")
     return out
+
+
+def site_files(folder: Path) -> dict[str, str]:
+    """Every file of a site, by path relative to it, with its SHA-256: what the site is, not what a record says."""
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def manifest_path(out: Path) -> Path:
+    """The manifest of the site published to ``out``: beside it, so it is never published itself."""
+    return out.with_name(f".{out.name}.manifest.json")
+
+
+def read_manifest(out: Path) -> dict | None:
+    """The manifest written when ``out`` was last published, or None if there is none (or it is unreadable)."""
+    try:
+        recorded = json.loads(manifest_path(out).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return recorded if isinstance(recorded, dict) and {"signature", "files"} <= set(recorded) else None
+
+
+def write_manifest(out: Path, signature: dict, files: dict[str, str]) -> None:
+    """Record what was published to ``out``: the inputs (``signature``) and every file with its hash."""
+    path = manifest_path(out)
+    partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
+    partial.write_text(json.dumps({"signature": signature, "files": files}, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _execute_all(per_notebook: dict[str, dict], workers: int) -> dict[str, Path]:
@@ -630,8 +683,6 @@ def build_edition(values: dict[str, object], scenario: dict | None = None, jobs:
     ``_build/scenarios/<name>/student/html``). Every page of a non-default
     edition carries a banner saying what it is.
     """
-    if edition not in EDITIONS:
-        raise BuildError(f"edition {edition!r} is unknown; allowed: {', '.join(EDITIONS)}")
     name = edition_name(values, scenario)
     student = edition == "student"
     banners, extra = [], {}
@@ -643,10 +694,30 @@ def build_edition(values: dict[str, object], scenario: dict | None = None, jobs:
         extra = _deep_update(extra, {"html": {"announcement": " ".join(banners)}})
     if name is None and not student:
         return build({}, jobs=jobs)
+    out, label = edition_site(values, scenario, edition)
+    return build(values, jobs=jobs, out=out, edition=label, config_extra=extra, student=student)
+
+
+def edition_site(values: dict[str, object], scenario: dict | None = None, edition: str = "default") -> tuple[Path, str]:
+    """Where an edition's site is published, and its label (``default``, ``student``, ``scenario-search-2009-student``).
+
+    The default book is ``_build/html``; a scenario (or other changed parameters)
+    ``_build/scenarios/<name>/html``; the student edition ``_build/student/html``
+    (or ``_build/scenarios/<name>/student/html``).
+    """
+    if edition not in EDITIONS:
+        raise BuildError(f"edition {edition!r} is unknown; allowed: {', '.join(EDITIONS)}")
+    name = edition_name(values, scenario)
+    student = edition == "student"
     folder = (BUILD / "scenarios" / name) if name else BUILD
     out = folder / "student" / "html" if student else folder / "html"
     label = "-".join(filter(None, ["scenario" if name else "", name or "", "student" if student else ""]))
-    return build(values, jobs=jobs, out=out, edition=label, config_extra=extra, student=student)
+    return out, label or "default"
+
+
+def archive_path(label: str) -> Path:
+    """``_build/site.tar.gz`` for the default edition, ``_build/site-<label>.tar.gz`` for any other."""
+    return BUILD / ("site.tar.gz" if label == "default" else f"site-{label}.tar.gz")
 
 
 def archive(site: Path | None = None, target: Path | None = None) -> Path:
@@ -661,9 +732,10 @@ def archive(site: Path | None = None, target: Path | None = None) -> Path:
     target = target or BUILD / "site.tar.gz"
     if not (site / "index.html").exists():
         raise BuildError(f"{_show(site)} holds no built site: run 'make book' first")
-    (site / ".nojekyll").touch()
     partial = target.with_name(f".{target.name}.partial")
     with tarfile.open(partial, "w:gz") as tar:
         tar.add(site, arcname="site")
+        if not (site / ".nojekyll").exists():  # added to the archive, not the site: the site stays as its manifest says
+            tar.addfile(tarfile.TarInfo("site/.nojekyll"))
     os.replace(partial, target)
     return target

@@ -103,10 +103,14 @@ def dependencies(notebook: Path) -> list[Path]:
     return [notebook, *modules, *(data_files(suffixes) if suffixes else []), *([lock] if lock.exists() else [])]
 
 
+# How an executed copy is stored (see analysis.book.finish_executed); a new format re-executes old copies.
+FORMAT = 2  # 2: no absolute paths, no times
+
+
 def key(notebook: Path, parameters: dict[str, object]) -> dict[str, object]:
     """The cache key and what went into it (paths relative to the repository)."""
     files = {str(p.relative_to(ROOT)): file_digest(p) for p in dependencies(notebook)}
-    blob = json.dumps({"files": files, "parameters": parameters}, sort_keys=True, default=str)
+    blob = json.dumps({"files": files, "parameters": parameters, "format": FORMAT}, sort_keys=True, default=str)
     return {"key": hashlib.sha256(blob.encode()).hexdigest(), "parameters": parameters, "files": files}
 
 

@@ -90,6 +90,13 @@ def format_table(entries: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def changed_parameters(values: dict[str, object]) -> str:
+    """The line ``claims`` and ``run`` print first: which parameters differ from the defaults, and how."""
+    changed = [f"{name} = {P.PARAMETERS[name].show(value)} (default {P.PARAMETERS[name].show(P.PARAMETERS[name].default)})"
+               for name, value in values.items() if name in P.PARAMETERS and value != P.PARAMETERS[name].default]
+    return "parameters changed from the defaults: " + "; ".join(changed) if changed else "every parameter at its default"
+
+
 def cmd_claims(args: argparse.Namespace) -> int:
     values = {**_scenario_values(args.scenario), **parse_overrides(args.param)}
     params = P.validate(values)
@@ -99,6 +106,8 @@ def cmd_claims(args: argparse.Namespace) -> int:
     chapters = list(dict.fromkeys(dataset.claims["chapter"]))
     if args.chapter is not None and args.chapter not in chapters:
         raise UsageError([f"--chapter {args.chapter}: unknown; chapters with claims: {', '.join(chapters)}"])
+    # First, so no reader mistakes a changed ledger for the book's; on stderr for JSON, which programs read from stdout.
+    print(changed_parameters(params), file=sys.stderr if args.format == "json" else sys.stdout)
     entries = claims.ledger(dataset, params, chapter=args.chapter)
     if args.format == "json":
         print(json.dumps(entries, indent=2, ensure_ascii=False))
@@ -189,13 +198,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         ])
     overrides = parse_overrides(args.param, name)
     values = {**(scenario["parameters"] if scenario else {}), **overrides}
-    P.validate(values, notebook=name)
+    checked = P.validate(values, notebook=name)
     if args.out:
         out = Path(args.out)
+        runs.check_out(out)  # bad input prints nothing but its error
     elif scenario:  # named after the scenario, plus anything changed on top of it
         out = runs.RUNS / runs.run_name(name, {"scenario": Path(args.scenario).stem, **overrides})
     else:
         out = None
+    print(changed_parameters(checked))
     out = runs.run(name, values, out, scenario=args.scenario)
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     if results["claims"]:
@@ -224,9 +235,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if len(failed) == len(frame) else 0
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    from analysis import book
-
+def _edition_values(args: argparse.Namespace) -> tuple[dict | None, dict[str, object]]:
+    """The scenario (named after its file) and the parameter values an edition of the book is built with."""
     scenario = _scenario(args.scenario)
     if scenario:
         scenario["name"] = Path(args.scenario).stem
@@ -234,6 +244,13 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise UsageError([f"--scenario {args.scenario}: the file name names the edition's folder; allowed: letters, digits, '_', '.' and '-', starting with a letter or digit"])
     values = {**(scenario["parameters"] if scenario else {}), **parse_overrides(args.param)}
     P.validate(values)  # fail before anything runs
+    return scenario, values
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from analysis import book
+
+    scenario, values = _edition_values(args)
     book.build_edition(values, scenario, jobs=args.jobs, edition=args.edition)
     return 0
 
@@ -241,7 +258,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from analysis import book
 
-    target = book.archive()
+    scenario, values = _edition_values(args)
+    site, label = book.edition_site(values, scenario, args.edition)
+    target = book.archive(site, book.archive_path(label))
     print(f"wrote {book._show(target)}: unpack it and serve the 'site' folder from any static host")
     return 0
 
@@ -293,7 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--edition", choices=("default", "student"), default="default",
                    help="'student' leaves out the exercises' solutions and builds into its own folder")
     b.set_defaults(func=cmd_build)
-    pub = sub.add_parser("publish", help="pack the built site into _build/site.tar.gz for any static host")
+    pub = sub.add_parser("publish", help="pack one built edition into _build/site[-EDITION].tar.gz for any static host")
+    pub.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="the edition built with these values")
+    pub.add_argument("--scenario", metavar="FILE", help="the edition built with this scenario")
+    pub.add_argument("--edition", choices=("default", "student"), default="default", help="'student': the edition without solutions")
     pub.set_defaults(func=cmd_publish)
     return parser
 

@@ -21,7 +21,7 @@ _KINDS = ("reported", "estimate", "derived")
 BOUNDS = ("low", "central", "high")
 
 # Published measurements of inference energy (data/measured_inference.csv).
-MEASURED_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
+MEASURED_PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
 MEASURED_BOUNDARIES = ("accelerator", "server", "facility")
 MEASURED_KINDS = ("reported", "derived")
 # energy_j and energy_j_per_output_token x output_tokens may differ by this much (relative) where both

@@ -8,6 +8,7 @@ each notebook's ``parameters`` cell equal to these declarations.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 
@@ -297,6 +298,10 @@ def defaults(notebook: str | None = None) -> dict[str, object]:
     return {name: (list(p.default) if isinstance(p.default, list) else p.default) for name, p in params.items()}
 
 
+# "1,3": a number written with a decimal comma (or a thousands separator, "1,000"); numbers take a decimal point.
+DECIMAL_COMMA = re.compile(r"[+-]?\d+(,\d+)+")
+
+
 def _check(p: Parameter, value: object) -> str | None:
     """Return a problem with ``value`` for ``p``, or None when it is allowed."""
     where = f"parameter {p.name}"
@@ -314,6 +319,9 @@ def _check(p: Parameter, value: object) -> str | None:
             return f"{where}: {', '.join(map(repr, twice))} given more than once; allowed: {p.allowed()}, each at most once"
         return None
     if p.type in (float, int):
+        if isinstance(value, str) and DECIMAL_COMMA.fullmatch(value.strip()):
+            point = value.strip().replace(",", ".")
+            return f"{where}: {value!r} is not a number; write a decimal point, not a comma ({point}); allowed: {p.allowed()}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"{where}: {value!r} is not a number; allowed: {p.allowed()}"
         if math.isnan(value) or math.isinf(value):
@@ -373,6 +381,30 @@ def validate(values: dict[str, object], notebook: str | None = None) -> dict[str
     if problems:
         raise ParameterError(problems)
     return merged
+
+
+def refuse_undeclared(namespace: dict[str, object], injected: list[str]) -> None:
+    """Raise ParameterError if an injected name is not a parameter the notebook's ``parameters`` cell declared.
+
+    Called by the cell papermill injects (see :mod:`analysis.papermill_ext`),
+    before its assignments, so ``namespace`` holds what the ``parameters`` cell
+    defined. Only notebooks that import this module are checked. One line per
+    unknown name, naming the nearest declared ones.
+    """
+    import difflib
+    import sys
+
+    if not any(value is sys.modules[__name__] for value in list(namespace.values())):
+        return
+    declared = [name for name in PARAMETERS if name in namespace]
+    problems = []
+    for name in injected:
+        if name not in declared:
+            near = difflib.get_close_matches(name, declared, n=3, cutoff=0.5)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            problems.append(f"parameter {name}: not declared by this notebook; {hint}declared: {', '.join(declared)}")
+    if problems:
+        raise ParameterError(problems)
 
 
 def parameters_cell(notebook: str) -> str:

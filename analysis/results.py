@@ -29,4 +29,16 @@ def glued_values(notebook: Path | str | dict) -> dict[str, object]:
             except (ValueError, SyntaxError):
                 # float('nan') and float('inf') print as bare words, which literal_eval refuses
                 values[meta["name"]] = float(text) if text.strip() in ("nan", "inf", "-inf") else text
-    return values
+    return _declared_types(values)
+
+
+def _declared_types(values: dict[str, object]) -> dict[str, object]:
+    """A glued parameter as its declaration types it: ``output_tokens`` 500, not 500.0."""
+    from analysis.params import PARAMETERS
+
+    typed = dict(values)
+    for name, value in values.items():
+        p = PARAMETERS.get(name)
+        if p is not None and p.type is int and isinstance(value, float) and value.is_integer():
+            typed[name] = int(value)
+    return typed

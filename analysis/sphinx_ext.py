@@ -50,8 +50,37 @@ def _register_pybtex_backend() -> None:
     register_plugin("pybtex.backends", "plaintext", find_plugin("pybtex.backends", "plaintext"), force=True)
 
 
+REFUSAL = ("the notebooks under book/ are not executed, so every chapter would lose its numbers and charts: "
+           "build the book with 'make book' (papermill executes the notebooks, then Jupyter Book renders them)")
+
+
+def unexecuted_notebooks(srcdir) -> list[str]:
+    """The notebooks under ``srcdir/book`` with code cells none of which ran (as committed: without outputs)."""
+    import json
+    from pathlib import Path
+
+    found = []
+    for path in sorted(Path(srcdir).glob("book/*.ipynb")):
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        except (OSError, ValueError, KeyError):
+            continue  # Sphinx itself reports a notebook it cannot read
+        code = [c for c in cells if c.get("cell_type") == "code"]
+        if code and all(c.get("execution_count") is None and not c.get("outputs") for c in code):
+            found.append(path.name)
+    return found
+
+
+def _refuse_unexecuted(app, config) -> None:
+    """Stop ``jupyter-book build .`` on the repository (execution is off: papermill runs the notebooks) with one line."""
+    if unexecuted_notebooks(app.srcdir):
+        # SystemExit, not a Sphinx error: Jupyter Book prints a Sphinx error with two tracebacks and a box.
+        raise SystemExit(f"error: {REFUSAL}")
+
+
 def setup(app):
     _register_pybtex_backend()
+    app.connect("config-inited", _refuse_unexecuted)
     app.add_config_value("book_description", "", "html")
     app.add_config_value("book_social_image", "", "html")
     app.connect("html-page-context", _page_context)

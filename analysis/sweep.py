@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -27,6 +28,27 @@ def grid(axes: dict[str, list[object]]) -> list[dict[str, object]]:
     """Every combination of the axes' values, in a stable order."""
     names = list(axes)
     return [dict(zip(names, combo)) for combo in itertools.product(*(axes[n] for n in names))]
+
+
+def _ambiguous(p: P.Parameter, text: str, items: list[str]) -> str | None:
+    """A problem if ``text`` might be one number written with a decimal comma or thousands separators, not a list.
+
+    ``pue=1,3`` could be 1.3 (as ``claims`` and ``run`` would have to read it)
+    or the two values 1 and 3; ``output_tokens=1,000`` could be 1000. Such
+    text is refused with how to write each reading; ``1.1,1.3``, ``2.0,4.0``
+    and whole-number parameters' ``250,500`` are lists without doubt.
+    """
+    if p.type not in (float, int):
+        return None
+    bare = [item.strip() for item in items]
+    digits = all(re.fullmatch(r"[+-]?\d+", item) for item in bare)
+    if digits and any(len(item) > 1 and item.startswith("0") for item in bare[1:]):
+        return (f"parameter {p.name}: {text!r} is ambiguous (thousands separators or a list?); write a number without separators "
+                f"({''.join(bare)}), and several values as {', '.join(bare[:1])},... without leading zeros")
+    if p.type is float and digits and len(bare) == 2:
+        return (f"parameter {p.name}: {text!r} is ambiguous (a decimal comma or two values?); write {bare[0]}.{bare[1]} for one value "
+                f"(a decimal point), or {bare[0]}.0,{bare[1]}.0 for two")
+    return None
 
 
 def parse_axes(pairs: list[str], notebook: str) -> dict[str, list[object]]:
@@ -47,6 +69,10 @@ def parse_axes(pairs: list[str], notebook: str) -> dict[str, list[object]]:
             continue
         separator = ";" if known[name].type is list else ","
         items = [item for item in text.split(separator) if item.strip()]
+        ambiguous = _ambiguous(known[name], text, items)
+        if ambiguous:
+            problems.append(ambiguous)
+            continue
         if not items:
             problems.append(f"parameter {name}: no value given; allowed: {known[name].allowed()}, values separated by '{separator}'")
             continue
@@ -99,6 +125,9 @@ def sweep(notebook: str, axes: dict[str, list[object]], out: Path, jobs: int = 0
                 result = _failed(err)
             rows[i] = {**shown, **result}
     frame = pd.DataFrame([rows[i] for i in range(len(points))])
+    for name, p in P.PARAMETERS.items():  # whole numbers stay whole, even in a column with a failed point's gap
+        if p.type is int and name in frame and pd.api.types.is_numeric_dtype(frame[name]):
+            frame[name] = frame[name].astype("Int64")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.{uuid.uuid4().hex}.partial")
     try:

@@ -24,7 +24,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, spec, member in PACKAGES:
             tarball = subprocess.run(["npm", "pack", f"{name}@{spec}", "--silent"], cwd=tmp, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-            versions.append(f"{name} {re.search(r'-(\d[^-]*)\.tgz$', tarball).group(1)}")
+            version = re.search(r"-(\d[^-]*)\.tgz$", tarball).group(1)
+            versions.append(f"{name} {version}")
             with tarfile.open(Path(tmp) / tarball) as tar:
                 source = tar.extractfile(f"package/{member}").read().decode("utf-8")
             parts.append(re.sub(r"//# sourceMappingURL=\S*", "", source))

@@ -1,5 +1,6 @@
 """The website builds with warnings as errors, offline, and a failed build overwrites nothing."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -194,3 +195,22 @@ def test_citations_resolve_without_scanning_every_installed_package(monkeypatch)
     sphinx_ext._register_pybtex_backend()
     monkeypatch.setattr(pybtex.plugin, "entry_points", lambda **kwargs: pytest.fail("pybtex scanned the entry points"))
     assert pybtex.plugin.find_plugin("pybtex.backends", "plaintext") is Backend
+
+
+def test_published_files_name_nothing_of_the_machine_that_built_them(site):
+    import getpass
+    import socket
+
+    machine = {str(ROOT), str(site.parent), str(book.BUILD), str(Path.home()) + "/", socket.gethostname(), getpass.getuser() + "/"}
+    machine = {m for m in machine if len(m) > 4}  # a two-letter host name would match by chance
+    leaks = {}
+    for path in site.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace")
+            found = [m for m in machine if m in text]
+            if found:
+                leaks[str(path.relative_to(site))] = found
+    assert not leaks
+    notebook = json.loads((site / "_sources" / "book" / "training_compute.ipynb").read_text())
+    assert notebook["metadata"]["papermill"]["input_path"] == "book/training_compute.ipynb"
+    assert "start_time" not in json.dumps(notebook)

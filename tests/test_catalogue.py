@@ -1,7 +1,8 @@
 """The model catalogue (data/models.csv), the accelerators, the water defaults and the published footprints.
 
-Values are checked against the sources by hand: Llama 3.1 8B from the Llama 3 paper's Table 3, DeepSeek-V3 from
-its report's §4.2 and abstract, accelerators from their datasheets (dense = half the 'with sparsity' figure).
+Values are checked against the sources by hand: Llama 3.1 8B from Meta's llama-models sku_list.py, DeepSeek-V3 from its
+repository's inference/configs/config_671B.json and README, Gemma 2 2B from Google DeepMind's gemma code (_gemma.py), Qwen3 from
+its report's Tables 1 and 2, accelerators from their datasheets or Google's TPU pages (dense = half the 'with sparsity' figure).
 """
 
 import pandas as pd
@@ -13,6 +14,7 @@ from analysis.schema import DataError
 REQUIRED_MODELS = {
     "gpt2-xl", "gpt3-175b", "llama-3.2-1b", "llama-3.2-3b", "gemma-2-2b", "llama-3.1-8b", "llama-3.1-70b",
     "llama-3.1-405b", "mixtral-8x7b", "mixtral-8x22b", "qwen3-30b-a3b", "qwen3-235b-a22b", "deepseek-v3", "frontier",
+    "phi-3-mini-4k",
 }
 REQUIRED_ACCELERATORS = {
     "h100-sxm", "h800-sxm", "h200", "b200", "a100-sxm-40gb", "a100-sxm-80gb", "mi300x", "tpu-v5e", "tpu-v5p", "tpu-v6e", "rtx-4090",
@@ -61,6 +63,53 @@ def test_deepseek_v3_as_in_its_report(dataset):
     assert m["release_precision"] == "fp8"
     # the first three of 61 layers are dense (§4.2), so 58 hold experts
     assert m["layers"] - m["moe_layers"] == 3
+
+
+def test_gemma_2_2b_as_in_google_deepminds_code(dataset):
+    # gemma/gm/nn/_gemma.py, Gemma2_2B: num_embed=256128, embed_dim=2304, num_heads=8, head_dim=256, num_kv_heads=4, 26 layers
+    m = dataset.model("gemma-2-2b")
+    assert (m["layers"], m["hidden_size"], m["attention_heads"], m["kv_heads"], m["head_dim"]) == (26, 2304, 8, 4, 256)
+    assert m["vocab_size"] == 256128
+    # tied embedding 256128 x 2304 + 26 x (attention 14,155,776 + gated MLP 3 x 2304 x 9216 + four norms) + final norm
+    per_layer = 2 * 2304 * 8 * 256 + 2 * 2304 * 4 * 256 + 3 * 2304 * 9216 + 4 * 2304  # q, o; k, v; MLP; norms
+    assert 256128 * 2304 + 26 * per_layer + 2304 == 2_614_636_800
+    assert m["params_total"] == pytest.approx(2_614_636_800, rel=2e-3)
+    assert dataset.source_of("models", "gemma-2-2b", "params_total")["kind"] == "derived"
+
+
+def test_phi_3_mini_4k_as_in_its_card_and_config(dataset):
+    # card: 'Phi-3 Mini has 3.8B parameters', 'Context length: 4K tokens'; config.json: 32 layers, 3072 wide, 32 heads and
+    # 32 key/value heads (no GQA), max_position_embeddings 4096, vocab_size 32064, bfloat16
+    m = dataset.model("phi-3-mini-4k")
+    assert (m["architecture"], m["attention"]) == ("dense", "mha")
+    assert (m["layers"], m["hidden_size"], m["attention_heads"], m["kv_heads"], m["head_dim"]) == (32, 3072, 32, 32, 96)
+    assert (m["context_length"], m["vocab_size"], m["release_precision"]) == (4096, 32064, "bf16")
+    assert m["params_total"] == m["params_active"] == 3.8e9
+    # every model the measurements name is in the catalogue
+    assert set(dataset.measured_inference["model_id"]) <= set(dataset.models.index)
+
+
+def test_values_that_were_not_read_are_left_empty(dataset):
+    m = dataset.models
+    unread = {
+        "distilgpt2": ("release_precision",),
+        "gpt3-175b": ("vocab_size", "release_precision"),
+        "gemma-2-2b": ("release_precision",),
+        "deepseek-r1-distill-qwen-32b": ("release_precision",),
+    }
+    for model_id, columns in unread.items():
+        for column in columns:
+            assert pd.isna(m.loc[model_id, column]), (model_id, column)
+
+
+def test_gpt2_parameter_count_follows_from_its_shape(dataset):
+    # openai/gpt-2 src/model.py: wte, wpe, per block ln_1, c_attn (d x 3d + 3d), c_proj (d x d + d), ln_2, c_fc (d x 4d + 4d),
+    # mlp c_proj (4d x d + d), final ln_f; the output layer reuses wte
+    for model_id, expected in (("gpt2", 124_439_808), ("gpt2-medium", 354_823_168)):
+        m = dataset.model(model_id)
+        d, layers, vocab, ctx = m["hidden_size"], m["layers"], m["vocab_size"], m["context_length"]
+        per_block = 4 * d + (3 * d * d + 3 * d) + (d * d + d) + (4 * d * d + 4 * d) + (4 * d * d + d)
+        assert vocab * d + ctx * d + layers * per_block + 2 * d == expected == m["params_total"], model_id
 
 
 def test_moe_models_as_published(dataset):
@@ -167,6 +216,15 @@ def test_accelerators_as_in_their_datasheets(dataset):
     assert acc("a100-sxm-80gb")["memory_bytes"] == 80e9 and acc("a100-sxm-40gb")["memory_bytes"] == 40e9
     assert acc("a100-sxm-80gb")["peak_int8_dense_op_per_s"] == 1248e12 / 2
     assert acc("rtx-4090")["peak_bf16_dense_flop_per_s"] == 165.2e12
+    assert (acc("tpu-v5p")["peak_bf16_dense_flop_per_s"], acc("tpu-v5p")["memory_bandwidth_bytes_per_s"]) == (459e12, 2765e9)
+
+
+def test_tpu_v5p_int8_peak_is_an_estimate_google_does_not_publish(dataset):
+    # Google's v5p table gives only 'Peak compute per chip (bf16) 459 TFLOPs'
+    row = dataset.accelerator("tpu-v5p")
+    assert dataset.source_of("hardware", "tpu-v5p", "peak_int8_dense_op_per_s")["kind"] == "estimate"
+    assert row["peak_int8_dense_op_per_s_low"] == row["peak_bf16_dense_flop_per_s"]
+    assert row["peak_int8_dense_op_per_s_low"] < row["peak_int8_dense_op_per_s"] <= row["peak_int8_dense_op_per_s_high"]
 
 
 def test_tpu_power_is_an_estimate_with_a_range(dataset):

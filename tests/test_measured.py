@@ -74,6 +74,46 @@ def test_rows_match_the_source(dataset, measurement_id, energy_j, output_tokens,
         assert row["energy_j_per_output_token"] == pytest.approx(per_token, rel=1e-3)
 
 
+# Luccioni et al. 2024, sashavor/co2_inference (commit 9ae9895): the 10 runs of each model in
+# data/emissions/complete/textgen_<dataset>.csv, each run's data/emissions/base/emissions_base_<run id>.csv,
+# task 'query model', gpu_energy in kWh for 1,000 queries. gpt2 on WikiText: 0.013394 + 0.013312 + 0.013385 +
+# 0.013469 + 0.013550 + 0.013552 + 0.013632 + 0.013854 + 0.013527 + 0.013561 = 0.135238 kWh over 10 runs,
+# so 0.0135238 kWh x 3.6e6 J/kWh / 1,000 queries = 48.69 J. gpt2-xl on OSCAR: 0.522998 kWh / 10 runs -> 188.3 J.
+@pytest.mark.parametrize("measurement_id, model_id, energy_j", [
+    ("luccioni2024-gpt2-textgen-wikitext-a100-sxm-80gbx1-b1", "gpt2", 0.135238 / 10 * 3.6e6 / 1000),
+    ("luccioni2024-gpt2-xl-textgen-oscar-a100-sxm-80gbx1-b1", "gpt2-xl", 0.522998 / 10 * 3.6e6 / 1000),
+])
+def test_gpt2_class_rows_match_the_source(dataset, measurement_id, model_id, energy_j):
+    row = dataset.measured_inference.loc[measurement_id]
+    assert row["model_id"] == model_id and row["energy_j"] == pytest.approx(energy_j, rel=1e-3)
+    # One query at a time on one A100 SXM4 80 GB, fp32 weights (no torch_dtype), max_new_tokens=10.
+    assert (row["accelerator"], row["accelerator_count"], row["batch_size"], row["precision"]) == ("a100-sxm-80gb", 1, 1, "fp32")
+    assert (row["output_tokens"], row["boundary"], row["kind"]) == (10, "accelerator", "derived")
+    assert pd.isna(row["energy_j_per_output_token"]) and pd.isna(row["input_tokens"])
+    assert "idle draw of 7 GPUs" in row["note"]  # the meter read all 8 GPUs of the node
+
+
+def test_more_than_one_measuring_team_and_gpt2_class_models(dataset):
+    m = dataset.measured_inference
+    assert {"mlenergy2026leaderboardv3", "mlenergy2025leaderboardv2", "luccioni2024powerhungry"} <= set(m["source"])
+    small = m[m["model_id"].isin(["distilgpt2", "gpt2", "gpt2-medium", "gpt2-xl"])]
+    assert set(small["model_id"]) == {"distilgpt2", "gpt2", "gpt2-medium", "gpt2-xl"} and len(small) == 12
+    # Energy per query grows with model size within each prompt set (82M < 124M < 355M < 1.5B parameters).
+    for _, rows in small.groupby(small.index.str.extract(r"textgen-(\w+)-", expand=False)):
+        order = rows.set_index("model_id").loc[["distilgpt2", "gpt2", "gpt2-medium", "gpt2-xl"], "energy_j"]
+        assert order.is_monotonic_increasing
+
+
+def test_empty_input_tokens_are_explained(dataset):
+    m = dataset.measured_inference
+    assert m.loc[m["input_tokens"].isna(), "note"].str.contains("not published").all()
+
+
+def test_fp32_is_a_measured_precision_and_fp64_is_not(data_copy):
+    i = _edit(data_copy, "luccioni2024-gpt2-textgen-wikitext-a100-sxm-80gbx1-b1", precision="fp64")
+    assert re.search(rf"row {i + 1} .*column precision: .*fp64", _problems(data_copy))
+
+
 def test_issue_figures_are_in_the_table(dataset):
     """The three measured facts the issue cites, recomputed from the rows."""
     m = dataset.measured_inference

@@ -264,3 +264,58 @@ def test_a_second_build_with_nothing_changed_executes_and_renders_nothing(tmp_pa
     assert "nothing changed" in second
     assert second.count("up to date: ") == len(book.NOTEBOOKS) and "executed: " not in second
     assert len(renders) == 1
+
+
+def test_a_deleted_or_damaged_page_is_put_back(tmp_path, monkeypatch, capsys):
+    renders = []
+
+    def fake_jupyter_book(source, everything=False, **kwargs):
+        renders.append(everything)
+        html = source / "_build" / "html"
+        (html / "book").mkdir(parents=True, exist_ok=True)
+        (html / "index.html").write_text("rendered")
+        (html / "book" / "training_compute.html").write_text("the chapter")
+
+    monkeypatch.setattr(book, "jupyter_book", fake_jupyter_book)
+    shutil.rmtree(book.BUILD / "site-src" / "test-damaged", ignore_errors=True)
+    out = tmp_path / "html"
+    book.build({}, out=out, edition="test-damaged")
+    assert renders == [True]  # a first build renders everything
+    monkeypatch.setattr(book, "execute", _forbid_execution)
+    capsys.readouterr()
+
+    (out / "book" / "training_compute.html").unlink()
+    book.build({}, out=out, edition="test-damaged")
+    assert "nothing changed" not in capsys.readouterr().out
+    assert (out / "book" / "training_compute.html").read_text() == "the chapter"
+    assert renders == [True], "the last render was whole: it is published again, not rendered again"
+
+    (out / "index.html").write_text("")  # truncated, or written by another tool
+    (out / "stray.html").write_text("not ours")
+    book.build({}, out=out, edition="test-damaged")
+    assert (out / "index.html").read_text() == "rendered" and not (out / "stray.html").exists()
+
+    # The staging folder's own render damaged too: everything is rendered again.
+    staged = book.BUILD / "site-src" / "test-damaged" / "_build" / "html" / "index.html"
+    staged.write_text("")
+    (out / "index.html").unlink()
+    book.build({}, out=out, edition="test-damaged")
+    assert renders == [True, True] and (out / "index.html").read_text() == "rendered"
+    book.build({}, out=out, edition="test-damaged")
+    assert "nothing changed" in capsys.readouterr().out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("damage", ["empty", "cut short", "no record"])
+def test_a_damaged_cache_entry_is_executed_again_never_used(damage):
+    executed, _ = book.cached_execute("parameters", {})
+    content = executed.read_bytes()
+    if damage == "empty":
+        executed.write_bytes(b"")
+    elif damage == "cut short":
+        executed.write_bytes(content[: len(content) // 2])
+    else:
+        executed.with_suffix(".json").unlink()
+    again, reused = book.cached_execute("parameters", {})
+    assert again == executed and not reused
+    assert json.loads(again.read_text())["cells"]
+    assert book.cached_execute("parameters", {})[1] is True  # whole again, so reused

@@ -311,15 +311,17 @@ def test_bad_input_is_one_line_and_exit_status_2(args, message):
 
 # The validation as achieved (analysis.serving_analysis.validation_summary): family -> (median ratio, worst ratio),
 # predicted over measured. A change that moves either further from 1 by more than 5 % fails.
-ACHIEVED = {"small dense": (0.967, 0.500), "large dense": (1.152, 1.369), "MoE": (1.033, 0.641), "all": (1.021, 0.500)}
-# Points outside the 2x target, each with the reason the model does not chase it: none. The nearest,
-# at 0.50, is Gemma 2 2B on an H100 with vLLM 0.5.4, which took more energy per request (48.8 J at batch 512)
-# than on the slower A100 40 GB with the same engine and prompts (39.1 J): no hardware model predicts that; the
+ACHIEVED = {"small dense": (0.966, 0.488), "large dense": (1.128, 1.400), "MoE": (1.016, 0.641), "all": (1.009, 0.488)}
+# Points outside the 2x target, each with the reason the model does not chase it. One, at 0.49: Gemma 2 2B
+# on an H100 with vLLM 0.5.4, which took more energy per request (48.8 J at batch 512) than on the slower A100 40 GB with the same engine and prompts (39.1 J): no hardware model predicts that; the
 # engine's Gemma 2 path of that release (logit soft-capping, which its default attention kernel lacked) is the
 # likely cause.
-KNOWN_OUTSIDE_2X: set[str] = set()
-LEFT_OUT = {"mlenergy-v2-phi-3-mini-4k-chat-h100-sxmx1-b64", "mlenergy-v2-phi-3-mini-4k-chat-h100-sxmx1-b256",
-            "mlenergy-v2-phi-3-mini-4k-chat-a100-sxm-40gbx1-b32"}  # phi-3-mini-4k is not in data/models.csv
+KNOWN_OUTSIDE_2X = {"mlenergy-v2-gemma-2-2b-chat-h100-sxmx1-b512"}
+# The twelve GPT-2-class rows of Luccioni et al. (2024) ran in fp32 under Hugging Face transformers with seven
+# idle GPUs of the node metered with the busy one: no serving path of this model covers them (the chapter shows
+# them beside the model as upper bounds instead).
+LEFT_OUT = {f"luccioni2024-{model}-textgen-{corpus}-a100-sxm-80gbx1-b1"
+            for model in ("distilgpt2", "gpt2", "gpt2-medium", "gpt2-xl") for corpus in ("wikitext", "bookcorpus", "oscar")}
 
 
 def test_validation_holds_the_figures_it_achieves(dataset):

@@ -4,11 +4,12 @@ import html
 import json
 import math
 import re
+import tarfile
 from pathlib import Path
 
 import pytest
 
-from analysis import book, claims, data, inference_analysis as ia, params, training as tr
+from analysis import book, claims, cli, data, inference_analysis as ia, params, training as tr
 from analysis.results import glued_values
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,6 +141,24 @@ def test_student_edition_has_exercises_but_no_solutions(tmp_path):
         assert 'class="exercise' in page
         assert 'class="solution' not in page and "Solution to" not in page
         assert "ex_training_days" not in page and "days, about" not in page
+    # What a teacher hosts: the packed archive holds the same pages, no solution among them.
+    with tarfile.open(book.archive(out, tmp_path / "site-student.tar.gz")) as tar:
+        pages = {m.name: tar.extractfile(m).read().decode("utf-8", "replace") for m in tar.getmembers() if m.name.endswith(".html")}
+    assert "site/book/training_compute.html" in pages
+    assert not [name for name, page in pages.items() if 'class="solution' in page or "Solution to" in page]
+
+
+def test_publish_packs_the_edition_it_is_given(monkeypatch, capsys):
+    packed = []
+    monkeypatch.setattr(book, "archive", lambda site, target: packed.append((site, target)) or target)
+    assert cli.main(["publish", "--edition", "student"]) == 0
+    assert cli.main(["publish"]) == 0
+    assert cli.main(["publish", "--edition", "student", "--scenario", "data/scenarios/search-2009.yml"]) == 0
+    assert packed == [
+        (book.BUILD / "student" / "html", book.BUILD / "site-student.tar.gz"),
+        (book.BUILD / "html", book.BUILD / "site.tar.gz"),
+        (book.BUILD / "scenarios" / "search-2009" / "student" / "html", book.BUILD / "site-scenario-search-2009-student.tar.gz"),
+    ]
 
 
 def test_strip_solutions_handles_a_cell_that_ends_one_solution_and_starts_the_next():
