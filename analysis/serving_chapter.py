@@ -140,7 +140,7 @@ def validation_sentences(table: pd.DataFrame, summary: pd.DataFrame) -> str:
         text += f"; {prose.how_many(n - len(misses), n, 'points')} lie within {sa.TARGET_WORST_RATIO:g} times."
         for _, r in misses.iterrows():
             why = [w for w in (miss_evidence(table, r), MISS_CAUSES.get(r["measurement_id"], "")) if w]
-            text += (f" Outside it: {_point_name(r)} ({r['source']}), predicted {times(float(r['ratio']))} than measured"
+            text += (f" Outside it: {_point_name(r)} ({_source_label(r['source'])}), predicted {times(float(r['ratio']))} than measured"
                      + (f"; {'; '.join(why)}." if why else "; no cause has been identified."))
     worst_family = summary[summary["family"] != "all"].set_index("family")
     worst_name = worst_family["median_ratio"].map(lambda r: abs(math.log(r))).idxmax()
@@ -156,6 +156,13 @@ def validation_sentences(table: pd.DataFrame, summary: pd.DataFrame) -> str:
     else:
         verdict = "So the model meets neither target."
     return text + " " + verdict
+
+
+def _source_label(key: str) -> str:
+    """A citation key as the text cites it ("Chung et al. 2025"); the key itself when the bibliography lacks it."""
+    from analysis import sources
+
+    return sources.labels().get(key, key)
 
 
 def _point_name(row) -> str:

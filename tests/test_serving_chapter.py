@@ -43,7 +43,7 @@ def test_validation_sentence_gives_the_verdict_the_numbers_give(results):
     else:
         assert f"all but {len(misses)} point" in text
         for _, r in misses.iterrows():  # every point outside 2x is named, with its source
-            assert f"{r['model_id']} on {int(r['accelerator_count'])} × {r['accelerator']} at batch {int(r['batch_size'])} ({r['source']})" in text
+            assert f"{r['model_id']} on {int(r['accelerator_count'])} × {r['accelerator']} at batch {int(r['batch_size'])} ({sc._source_label(r['source'])})" in text
 
 
 def test_validation_sentence_names_each_point_that_misses_and_why(results):
