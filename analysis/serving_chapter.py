@@ -527,7 +527,8 @@ def deepseek_sentence(answer: Mapping[str, float], frontier_j: float, bridge: Ma
     """
     ratio = answer["facility_j"] / frontier_j
     ds, fr = models[DEEPSEEK_MODEL], models["frontier"]
-    return (f"That is {times(ratio)} than the frontier request above: DeepSeek-V3 activates {ds['params_active'] / 1e9:.0f} billion of its "
+    return (f"That is {times(ratio)} than a frontier-model request on the same serving model and settings "
+            f"({frontier_j / J_PER_WH:.2g} Wh): DeepSeek-V3 activates {ds['params_active'] / 1e9:.0f} billion of its "
             f"{ds['params_total'] / 1e9:.0f} billion parameters per token, the frontier model (Epoch AI's assumption) "
             f"{fr['params_active'] / 1e9:.0f} billion of {fr['params_total'] / 1e9:.0f} billion. "
             f"DeepSeek-V3's final training run took {bridge['gpu_hours'] / 1e6:.3g} million GPU-hours, "
