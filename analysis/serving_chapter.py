@@ -58,12 +58,13 @@ def _inputs(data):
 
 
 def _request(params: Mapping[str, object], explicit: Iterable[str], **changes) -> tuple[dict, frozenset[str]]:
-    """Parameters with ``changes``; a different accelerator brings its own power and scope (an explicit power is for the page's)."""
+    """Parameters with ``changes``; a different accelerator brings its own power, scope and replica size (those set on the page are for the page's)."""
     out = {**params, **changes}
     explicit = frozenset(explicit)
     if "accelerator" in changes and changes["accelerator"] != params.get("accelerator"):
-        explicit = explicit - {"power_per_accelerator_w"}
+        explicit = explicit - {"power_per_accelerator_w", "accelerators_per_replica"}
         out["power_scope"] = changes.get("power_scope", "auto")
+        out["accelerators_per_replica"] = changes.get("accelerators_per_replica", 0)
     return out, explicit
 
 
@@ -282,7 +283,9 @@ def accelerator_comparison(data, params: Mapping[str, object], explicit=frozense
     rows = []
     for model_id, label in models.items():
         for acc in accelerators:
-            p, ex = _request(params, explicit, accelerator=acc, precision="bf16")
+            # each replica sized for the model on that accelerator, as the text says, whatever the page sets
+            p, ex = _request(params, explicit, accelerator=acc, precision="bf16", accelerators_per_replica=0)
+            ex = ex - {"accelerators_per_replica"}
             e = sa.estimate(inputs, model_id, p, ex)
             hw = inputs.hardware[acc]
             rows.append({
@@ -327,7 +330,8 @@ def deepseek_request(data, params: Mapping[str, object], explicit=frozenset()) -
     it has one): facility_j, facility_wh, co2e_g, water_ml, accelerators_per_replica,
     output_tokens, batch_size.
     """
-    p, ex = _request(params, explicit, accelerator=DEEPSEEK_ACCELERATOR, precision=DEEPSEEK_PRECISION)
+    # A replica sized for DeepSeek-V3's own weights and cache, whatever the page sets for its models.
+    p, ex = _request(params, explicit, accelerator=DEEPSEEK_ACCELERATOR, precision=DEEPSEEK_PRECISION, accelerators_per_replica=0)
     e = sa.estimate(_inputs(data), DEEPSEEK_MODEL, p, ex)
     out = {"accelerators_per_replica": float(e["parameters"]["accelerators_per_replica"]),
            "output_tokens": float(p["output_tokens"]), "batch_size": float(p["batch_size"])}
@@ -399,8 +403,8 @@ def batch_sentence(frame: pd.DataFrame, model_id: str = "frontier", low: int = 6
     change = "falls" if fall > 1 else "rises"
     return (f"For the {frame.loc[frame['model_id'] == model_id, 'model'].iloc[0]} model, a request at batch 1 costs "
             f"{one:.1f} times what it costs at batch {low}, and from batch {low} to {high} the energy per request "
-            f"{change} by a further {max(fall, 1 / fall):.2f} times: the weights read at each step are shared by more requests, "
-            "until compute and the growing KV cache set the pace")
+            f"{change} by a further {max(fall, 1 / fall):.2f} times"
+            + (": the weights read at each step are shared by more requests, until compute and the growing KV cache set the pace" if fall > 1 else ""))
 
 
 def context_sentence(frame: pd.DataFrame, epoch: pd.DataFrame) -> str:
@@ -413,8 +417,9 @@ def context_sentence(frame: pd.DataFrame, epoch: pd.DataFrame) -> str:
     shape = "more than" if growth > linear * 1.02 else ("less than" if growth < linear / 1.02 else "about")
     compare = prose.join(f"{r.ours_wh:.2g} Wh against Epoch's {r.epoch_wh:g} Wh at {r.input_tokens:,} input tokens ({times(r.ratio)})"
                          for r in epoch.itertuples())
+    why = ", because attention over a longer context costs more per token" if shape == "more than" else ""
     return (f"With an answer of {short_out:,} tokens, {linear:g} times the input (from {lo_in:,} to {hi_in:,} tokens) costs {growth:.1f} times the energy, "
-            f"{shape} in proportion, because attention over a longer context costs more per token; this model gives {compare}")
+            f"{shape} in proportion{why}; this model gives {compare}")
 
 
 # --- 5. carbon and water ------------------------------------------------------------------------------------------------
@@ -583,7 +588,8 @@ def chapter_results(data, params: Mapping[str, object], explicit=frozenset()) ->
     table, summary = validation(data)
     answer = deepseek_request(inputs, params, explicit)
     # The bridge compares GPU energy with GPU energy: the answer at the accelerator's own rating and scope, as the training run is costed.
-    p, ex = _request(params, explicit, accelerator=DEEPSEEK_ACCELERATOR, precision=DEEPSEEK_PRECISION, power_scope="auto")
+    p, ex = _request(params, explicit, accelerator=DEEPSEEK_ACCELERATOR, precision=DEEPSEEK_PRECISION, power_scope="auto",
+                     accelerators_per_replica=0)
     answer["accelerator_j"] = sa.estimate(inputs, DEEPSEEK_MODEL, p, ex - {"power_per_accelerator_w"})["energy_j"]["accelerators"]["value"]
     context = context_sweep(inputs, params, explicit)
     return {

@@ -147,6 +147,14 @@ def test_tpu_sentence_says_higher_or_lower_as_the_numbers_do(inputs, params, bat
             assert f"times {word})" in text.split(f"{g.loc[acc, 'accelerator_name']} {sc.prose.number(float(g.loc[acc, 'energy_j']), 'J')} (")[1][:40]
 
 
+def test_tpu_and_deepseek_replicas_are_sized_for_their_model_whatever_the_page_sets(inputs, params):
+    page = {**params, "accelerators_per_replica": 2}  # two H100s: too few for GPT-3, the frontier model or DeepSeek-V3
+    frame = sc.accelerator_comparison(inputs, page, {"accelerators_per_replica"}).set_index(["model_id", "accelerator"])
+    auto = sc.accelerator_comparison(inputs, params).set_index(["model_id", "accelerator"])
+    assert (frame["accelerators_per_replica"] == auto["accelerators_per_replica"]).all()
+    assert sc.deepseek_request(inputs, page, {"accelerators_per_replica"})["accelerators_per_replica"] >= 8
+
+
 # ---- 3. DeepSeek-V3 -----------------------------------------------------------------------------------------------
 
 
