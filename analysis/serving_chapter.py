@@ -33,8 +33,11 @@ DEEPSEEK_MODEL = "deepseek-v3"
 DEEPSEEK_PRECISION = "fp8"
 DEEPSEEK_ACCELERATOR = "h100-sxm"
 
-# Epoch AI's long-input figures for a GPT-4o-like model (you2025chatgpt, section on input length): about 2.5 Wh
-# at 10,000 input tokens and about 40 Wh at 100,000, at Epoch's own boundary (server power per GPU × PUE).
+# Epoch AI's long-input figures for a GPT-4o-like model (you2025chatgpt, the article's section on input length):
+# about 2.5 Wh at 10,000 input tokens and about 40 Wh at 100,000, at Epoch's own boundary (server power per GPU
+# × PUE). Checked against a summary of the article ("Longer inputs at 10,000 tokens (a short paper) consumes
+# roughly 2.5Wh while even longer inputs at 100,000 tokens (200 pages of text) consumes about 40Wh",
+# eurekascoop.com/?p=430); the article's own sentence was not available to compare word for word.
 EPOCH_LONG_INPUT_WH = {10_000: 2.5, 100_000: 40.0}
 EPOCH_SOURCE = "you2025chatgpt"
 
