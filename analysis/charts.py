@@ -311,7 +311,7 @@ def evaluate(expression: str, datum: dict, **params) -> float:
     """Evaluate a what-if chart's Vega expression in Python (the same text the browser runs)."""
     from types import SimpleNamespace
 
-    namespace = {"max": max, "min": min, "pow": pow, "datum": SimpleNamespace(**datum), **EXPRESSION_CONSTANTS, **params}
+    namespace = {"max": max, "min": min, "pow": pow, "abs": abs, "datum": SimpleNamespace(**datum), **EXPRESSION_CONSTANTS, **params}
     return float(eval(expression, {"__builtins__": {}}, namespace))  # noqa: S307 - our own constant strings
 
 
@@ -384,4 +384,155 @@ def whatif_training(gpu_hours: float, run_tokens: float, reference_flop: float, 
     return alt.hconcat(cost, share, spacing=60).add_params(price_param, params_param, *constants, *_constant_params()).properties(
         description="Interactive charts: DeepSeek-V3's training cost against the rental price per GPU-hour, and its compute as a share of "
                     "Llama 3.1 405B's against its active-parameter count, each with the claim's band and a slider.",
+    )
+
+
+# ---- the serving model (analysis.serving_chapter) -------------------------------------------------
+
+
+def validation_scatter(table: pd.DataFrame, band: float = 2.0) -> alt.LayerChart:
+    """Predicted against measured energy per request, log axes, with the line of equality and a ``band``-times band.
+
+    ``table`` is :func:`analysis.serving_analysis.validation_table`'s frame.
+    """
+    frame = table.copy()
+    lo = float(min(frame["measured_j"].min(), frame["predicted_j"].min())) / 1.5
+    hi = float(max(frame["measured_j"].max(), frame["predicted_j"].max())) * 1.5
+    scale = alt.Scale(type="log", domain=[lo, hi])
+    xs = [lo * (hi / lo) ** (i / 20) for i in range(21)]
+    diagonal = pd.DataFrame({"measured_j": xs, "equal": xs, "low": [x / band for x in xs], "high": [x * band for x in xs]})
+    band_mark = alt.Chart(diagonal).mark_area(color=CLAIM_BAND, opacity=0.35).encode(
+        x=alt.X("measured_j:Q", scale=scale), y=alt.Y("low:Q", scale=scale), y2="high:Q")
+    line = alt.Chart(diagonal).mark_line(color="#888", strokeDash=[4, 3]).encode(x=alt.X("measured_j:Q", scale=scale), y=alt.Y("equal:Q", scale=scale))
+    points = alt.Chart(frame).mark_point(filled=True, size=60, opacity=0.85).encode(
+        x=alt.X("measured_j:Q", title="Measured energy per request (J, log scale)", scale=scale),
+        y=alt.Y("predicted_j:Q", title="Predicted energy per request (J, log scale)", scale=scale),
+        color=alt.Color("family:N", title=None, legend=alt.Legend(orient="bottom")),
+        shape=alt.Shape("family:N", title=None),
+        tooltip=[alt.Tooltip("model_id:N", title="Model"), alt.Tooltip("accelerator:N", title="Accelerator"),
+                 alt.Tooltip("accelerator_count:Q", title="Accelerators"), alt.Tooltip("batch_size:Q", title="Batch"),
+                 alt.Tooltip("output_tokens:Q", title="Output tokens", format=",.0f"),
+                 alt.Tooltip("measured_j:Q", title="Measured (J)", format=",.4~g"), alt.Tooltip("predicted_j:Q", title="Predicted (J)", format=",.4~g"),
+                 alt.Tooltip("ratio:Q", title="Predicted ÷ measured", format=".2f"), alt.Tooltip("source:N", title="Source")],
+    )
+    ratio = frame["ratio"]
+    inside = int(((ratio >= 1 / band) & (ratio <= band)).sum())
+    description = (f"Scatter chart on log scales of predicted against measured energy per request for {len(frame)} measured configurations, "
+                   f"with the line of equality and a band from half to {band:g} times: {inside} of {len(frame)} points lie in the band; "
+                   f"ratios from {ratio.min():.2f} to {ratio.max():.2f}, median {ratio.median():.2f}.")
+    return (band_mark + line + points).properties(width=WIDTH - 160, height=WIDTH - 160, description=description)
+
+
+def accelerator_comparison(frame: pd.DataFrame) -> alt.LayerChart:
+    """One request per model on each accelerator: the central energy (dot) and its 90 % interval (line), log axis."""
+    data = frame.copy()
+    data["label"] = data["model"] + " · " + data["accelerator_name"]
+    kinds = ["power published", "power estimated (range)"]  # squares for the estimated ratings, as the caption says
+    data["power"] = data["power_is_estimate"].map({True: kinds[1], False: kinds[0]})
+    y = alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=360))
+    x_scale = alt.Scale(type="log")
+    interval = alt.Chart(data).mark_rule(strokeWidth=3, color="#888").encode(x=alt.X("low_j:Q", scale=x_scale), x2="high_j:Q", y=y)
+    point = alt.Chart(data).mark_point(filled=True, size=90).encode(
+        x=alt.X("energy_j:Q", scale=x_scale, title="Energy of one request at the facility (J, log scale)"), y=y,
+        color=alt.Color("power:N", title=None, legend=alt.Legend(orient="bottom"), scale=alt.Scale(domain=kinds, range=OKABE_ITO[:2])),
+        shape=alt.Shape("power:N", title=None, scale=alt.Scale(domain=kinds, range=["circle", "square"])),
+        tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("accelerator_name:N", title="Accelerator"),
+                 alt.Tooltip("accelerators_per_replica:Q", title="Accelerators per replica"), alt.Tooltip("power_w:Q", title="Power (W)", format=",.0f"),
+                 alt.Tooltip("energy_j:Q", title="J", format=",.3~g"), alt.Tooltip("low_j:Q", title="90 % from (J)", format=",.3~g"),
+                 alt.Tooltip("high_j:Q", title="to (J)", format=",.3~g")],
+    )
+    description = "Dot chart on a log scale of one request's energy per model and accelerator with 90 % intervals: " + "; ".join(
+        f"{r.label}: {r.energy_j:,.3g} J ({r.low_j:,.3g} to {r.high_j:,.3g} J){', power estimated' if r.power_is_estimate else ''}"
+        for r in data.itertuples()) + "."
+    return (interval + point).properties(width=WIDTH - 260, height=alt.Step(24), description=description)
+
+
+def energy_vs_batch(frame: pd.DataFrame) -> alt.Chart:
+    """Energy of one request against batch size, one line per model, log scales."""
+    chart = alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("batch_size:Q", title="Requests decoded together (batch size, log scale)", scale=alt.Scale(type="log", base=2)),
+        y=alt.Y("energy_j:Q", title="Energy per request at the facility (J, log scale)", scale=alt.Scale(type="log")),
+        color=alt.Color("model:N", title=None, sort=None, legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("model:N", title=None, sort=None),
+        tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("batch_size:Q", title="Batch"),
+                 alt.Tooltip("accelerators_per_replica:Q", title="Accelerators per replica"),
+                 alt.Tooltip("energy_j:Q", title="J", format=",.3~g"), alt.Tooltip("energy_wh:Q", title="Wh", format=".3~g")],
+    )
+    ends = frame.groupby("model", sort=False).agg(first=("batch_size", "min"), last=("batch_size", "max"))
+    parts = []
+    for model, g in frame.groupby("model", sort=False):
+        g = g.set_index("batch_size")["energy_j"]
+        parts.append(f"{model}: {g.loc[ends.loc[model, 'first']]:,.3g} J at batch {ends.loc[model, 'first']} to {g.loc[ends.loc[model, 'last']]:,.3g} J at batch {ends.loc[model, 'last']}")
+    return chart.properties(width=WIDTH - 160, height=280, description="Line chart on log scales of one request's energy against batch size: " + "; ".join(parts) + ".")
+
+
+def energy_vs_context(frame: pd.DataFrame, epoch: pd.DataFrame) -> alt.LayerChart:
+    """Energy of one request against input length, one line per answer length, with Epoch AI's long-input figures as marks."""
+    data = frame.copy()
+    data["answer"] = data["output_tokens"].map(lambda t: f"{t:,} output tokens")
+    order = [f"{t:,} output tokens" for t in sorted(data["output_tokens"].unique())]
+    x_scale, y_scale = alt.Scale(type="log"), alt.Scale(type="log")
+    lines = alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("input_tokens:Q", title="Input tokens (log scale)", scale=x_scale),
+        y=alt.Y("energy_wh:Q", title="Energy per request at the facility (Wh, log scale)", scale=y_scale),
+        color=alt.Color("answer:N", title=None, sort=order, legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("input_tokens:Q", title="Input tokens", format=","), alt.Tooltip("output_tokens:Q", title="Output tokens", format=","),
+                 alt.Tooltip("energy_wh:Q", title="Wh", format=".3~g"), alt.Tooltip("energy_j:Q", title="J", format=",.3~g")],
+    )
+    marks = epoch.assign(what="Epoch AI's estimate")
+    epoch_points = alt.Chart(marks).mark_point(shape="diamond", size=160, filled=True, color=OKABE_ITO[7]).encode(
+        x=alt.X("input_tokens:Q", scale=x_scale), y=alt.Y("epoch_wh:Q", scale=y_scale),
+        tooltip=[alt.Tooltip("what:N", title="Figure"), alt.Tooltip("input_tokens:Q", title="Input tokens", format=","),
+                 alt.Tooltip("epoch_wh:Q", title="Wh"), alt.Tooltip("ours_wh:Q", title="This model (Wh)", format=".3~g")],
+    )
+    labels = epoch_points.mark_text(align="right", dx=-10, dy=-8, color=TEXT).encode(text=alt.Text("label:N")).transform_calculate(
+        label="'Epoch AI: ' + datum.epoch_wh + ' Wh'")
+    description = ("Line chart on log scales of one request's energy against its input length, one line per answer length: " + "; ".join(
+        f"{t:,} output tokens from {g['energy_wh'].iloc[0]:.3g} Wh at {g['input_tokens'].iloc[0]:,} input tokens to {g['energy_wh'].iloc[-1]:.3g} Wh at {g['input_tokens'].iloc[-1]:,}"
+        for t, g in data.groupby("output_tokens")) + "; with Epoch AI's figures: " + "; ".join(
+        f"{r.epoch_wh:g} Wh at {r.input_tokens:,} input tokens" for r in marks.itertuples()) + ".")
+    return (lines + epoch_points + labels).properties(width=WIDTH - 160, height=300, description=description)
+
+
+# The what-if chart's selection: each slider picks the grid rows at its value; the energies come from the grid.
+WHATIF_SELECT = ("datum.model == model", "abs(datum.pue - serving_pue) < 0.001", "datum.batch_log2 == batch_log2")
+
+
+def whatif_serving_energy(grid: pd.DataFrame, start: dict, claimed_low: float, claimed_high: float, marked_tokens: int = 500) -> alt.LayerChart:
+    """Energy of one request against answer length, read from the serving model's precomputed grid by sliders and a menu.
+
+    ``grid`` is :func:`analysis.serving_chapter.whatif_grid`'s frame (one row per
+    model, PUE, log2 batch size and answer length); ``start`` the sliders' first
+    positions (:func:`analysis.serving_chapter.whatif_start`). The browser only
+    filters rows (:data:`WHATIF_SELECT`), so it shows the package's numbers.
+    """
+    models = list(dict.fromkeys(grid["model"]))
+    pues = sorted(grid["pue"].unique())
+    logs = sorted(grid["batch_log2"].unique())
+    model = alt.param(name="model", value=models[-1], bind=alt.binding_select(options=models, name="Model "))
+    pue = alt.param(name="serving_pue", value=float(start["pue"]),
+                    bind=alt.binding_range(min=float(pues[0]), max=float(pues[-1]), step=round(float(pues[1] - pues[0]), 6), name="PUE "))
+    batch = alt.param(name="batch_log2", value=int(start["batch_log2"]),
+                      bind=alt.binding_range(min=int(logs[0]), max=int(logs[-1]), step=1, name="Batch size, as a power of 2 (6 is 64 requests) "))
+    base = alt.Chart(grid)
+    for expression in WHATIF_SELECT:
+        base = base.transform_filter(expression)
+    band = alt.Chart(pd.DataFrame({"low": [claimed_low], "high": [claimed_high]})).mark_rect(color=CLAIM_BAND, opacity=0.45).encode(
+        y=alt.Y("low:Q"), y2="high:Q", tooltip=[alt.Tooltip("low:Q", title="Claimed from (J)"), alt.Tooltip("high:Q", title="Claimed to (J)")],
+    )
+    y_domain = [float(grid["energy_j"].min()) / 2, float(grid["energy_j"].max()) * 2]
+    line = base.mark_line(point=True, color=OKABE_ITO[0]).encode(
+        x=alt.X("output_tokens:Q", title="Output tokens per answer (log scale)", scale=alt.Scale(type="log")),
+        y=alt.Y("energy_j:Q", title="Energy per request at the facility (J, log scale)", scale=alt.Scale(type="log", domain=y_domain)),
+        tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("batch_size:Q", title="Batch"), alt.Tooltip("pue:Q", title="PUE"),
+                 alt.Tooltip("output_tokens:Q", title="Output tokens"), alt.Tooltip("energy_j:Q", title="J", format=",.3~g")],
+    )
+    label = base.transform_filter(f"datum.output_tokens == {int(marked_tokens)}").transform_calculate(
+        label=f"format(datum.energy_j, ',.0f') + ' J at {int(marked_tokens)} tokens, batch ' + datum.batch_size"
+    ).mark_text(align="left", dx=8, dy=-8, fontWeight="bold", color=OKABE_ITO[5]).encode(x="output_tokens:Q", y="energy_j:Q", text="label:N")
+    return alt.layer(band, line, label).add_params(model, pue, batch).properties(
+        width=WIDTH - 80, height=300,
+        description=(f"Interactive line chart of the energy of one LLM request against answer length, with the claimed band of {claimed_low:g} to {claimed_high:g} J; "
+                     f"a menu picks the model ({', '.join(models)}), sliders set the PUE ({pues[0]:g} to {pues[-1]:g}) and the batch size "
+                     f"({2 ** int(logs[0])} to {2 ** int(logs[-1])} requests); every value is the serving model's own, computed in advance."),
     )

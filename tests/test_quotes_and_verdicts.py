@@ -156,6 +156,8 @@ OTHER_SOURCES = {
     "include[s] only the official training of DeepSeek-V3, excluding the costs associated with prior research and ablation experiments": "DeepSeek-V3 report",
     "well higher than $500M": "SemiAnalysis",
     "on up to 16K H100 GPUs": "Llama 3 report",
+    "queries with long input lengths or with longer outputs (e.g. using reasoning models) may be substantially more energy-intensive than 0.3 watt-hours":
+        "Epoch AI, How much energy does ChatGPT use?",
 }
 
 
