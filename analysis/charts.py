@@ -14,7 +14,6 @@ import altair as alt
 import pandas as pd
 from altair.vegalite.v6.display import html_renderer
 
-from analysis.inference import INFERENCE_FLOP_PER_PARAM_PER_TOKEN
 from analysis.training import TRAINING_FLOP_PER_PARAM_PER_TOKEN
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -290,14 +289,8 @@ def bound_by_batch(frame: pd.DataFrame) -> alt.Chart:
 
 # The formulas' own constants enter as named parameters, taken from the package, never as literals.
 EXPRESSION_CONSTANTS = {
-    "inference_flop_per_param_per_token": INFERENCE_FLOP_PER_PARAM_PER_TOKEN,
     "training_flop_per_param_per_token": TRAINING_FLOP_PER_PARAM_PER_TOKEN,
 }
-REQUEST_ENERGY_EXPR = (
-    "max(inference_flop_per_param_per_token * active_params * (prompt_tokens + datum.output_tokens) / (peak_flop_per_s * utilization),"
-    " datum.output_tokens * active_params * weight_bytes_per_param / memory_bandwidth_bytes_per_s / batch_size)"
-    " * power_per_accelerator_w * power_fraction_serving * host_overhead_factor * serving_pue"
-)
 TRAINING_COST_EXPR = "gpu_hours * datum.price_usd_per_gpu_hour"
 COMPUTE_SHARE_EXPR = "100 * training_flop_per_param_per_token * datum.active_params * run_tokens / reference_flop"
 
@@ -313,38 +306,6 @@ def evaluate(expression: str, datum: dict, **params) -> float:
 
     namespace = {"max": max, "min": min, "pow": pow, "abs": abs, "datum": SimpleNamespace(**datum), **EXPRESSION_CONSTANTS, **params}
     return float(eval(expression, {"__builtins__": {}}, namespace))  # noqa: S307 - our own constant strings
-
-
-def whatif_request_energy(constants: dict, claimed_low: float, claimed_high: float, models: dict[str, float]) -> alt.LayerChart:
-    """Energy of one request against answer length; sliders for utilization, PUE and batch size, a model menu."""
-    tokens = pd.DataFrame({"output_tokens": [10, 20, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000]})
-    fixed = [alt.param(name=k, value=float(v)) for k, v in constants.items()
-             if k not in ("utilization", "serving_pue", "batch_size", "active_params")]
-    utilization = alt.param(name="utilization", value=float(constants["utilization"]),
-                            bind=alt.binding_range(min=0.01, max=0.6, step=0.01, name="Utilization of peak FLOP/s "))
-    pue = alt.param(name="serving_pue", value=float(constants["serving_pue"]),
-                    bind=alt.binding_range(min=1.0, max=2.0, step=0.05, name="PUE "))
-    batch = alt.param(name="batch_size", value=float(constants["batch_size"]),
-                      bind=alt.binding_range(min=1, max=256, step=1, name="Batch size "))
-    labels = list(models)
-    model = alt.param(name="active_params", value=float(models[labels[-1]]),
-                      bind=alt.binding_select(options=[float(v) for v in models.values()], labels=labels, name="Model "))
-    band = alt.Chart(pd.DataFrame({"low": [claimed_low], "high": [claimed_high]})).mark_rect(color=CLAIM_BAND, opacity=0.45).encode(
-        y=alt.Y("low:Q"), y2="high:Q", tooltip=[alt.Tooltip("low:Q", title="Claimed from (J)"), alt.Tooltip("high:Q", title="Claimed to (J)")],
-    )
-    line = alt.Chart(tokens).transform_calculate(energy_j=REQUEST_ENERGY_EXPR).mark_line(point=True, color=OKABE_ITO[0]).encode(
-        x=alt.X("output_tokens:Q", title="Output tokens per answer (log scale)", scale=alt.Scale(type="log")),
-        y=alt.Y("energy_j:Q", title="Energy per request (J, log scale)", scale=alt.Scale(type="log", domain=[1, 1e5])),
-        tooltip=[alt.Tooltip("output_tokens:Q", title="Output tokens"), alt.Tooltip("energy_j:Q", title="J", format=",.3~g")],
-    )
-    at_500 = alt.Chart(pd.DataFrame({"output_tokens": [500]})).transform_calculate(energy_j=REQUEST_ENERGY_EXPR).transform_calculate(
-        label="format(datum.energy_j, ',.0f') + ' J at 500 tokens'"
-    ).mark_text(align="left", dx=8, dy=-8, fontWeight="bold", color=OKABE_ITO[5]).encode(x="output_tokens:Q", y="energy_j:Q", text="label:N")
-    return alt.layer(band, line, at_500).add_params(utilization, pue, batch, model, *fixed, *_constant_params()).properties(
-        width=WIDTH - 80, height=300,
-        description=f"Interactive line chart of the energy of one LLM request against answer length, with the claimed band of {claimed_low:g} to {claimed_high:g} J; "
-                    "sliders set utilization, PUE and batch size, and a menu picks the model size.",
-    )
 
 
 def whatif_training(gpu_hours: float, run_tokens: float, reference_flop: float, price: float, active_params: float,

@@ -1105,37 +1105,6 @@ def chapter_texts(data: Dataset, params: dict) -> dict[str, str]:
     }
 
 
-def whatif_constants(data: Dataset, params: dict) -> dict[str, float]:
-    """The central inputs of a frontier request, named as the what-if chart's expression names them.
-
-    The expression (analysis.charts.REQUEST_ENERGY_EXPR) is Epoch AI's method with a weights-only memory floor:
-    its utilization, power fraction and bytes per weight (from ``precision``) are the parameters'; its power is
-    the accelerator's rating unless set.
-    """
-    from analysis import serving as S
-
-    hw = accelerator(data, params)
-    return {
-        "prompt_tokens": float(inf.tokens_from_chars(params["prompt_chars"], params["chars_per_token"])),
-        "peak_flop_per_s": float(hw[f"peak_{params['precision']}_dense_flop_per_s"]),
-        "memory_bandwidth_bytes_per_s": float(hw["memory_bandwidth_bytes_per_s"]),
-        "weight_bytes_per_param": float(S.BYTES_PER_VALUE[params["precision"]]),
-        "power_per_accelerator_w": rated_power_w(data, params),
-        "active_params": float(params["frontier_active_params"]),
-        **{k: float(params[k]) for k in ("power_fraction_serving", "host_overhead_factor", "utilization", "serving_pue", "batch_size")},
-    }
-
-
-def whatif_models(data: Dataset, params: dict) -> dict[str, float]:
-    """The model sizes the what-if chart offers, label -> active parameters (data/models.csv; the frontier's as set)."""
-    gpt2, gpt3 = (float(data.models.loc[MODEL_ALIASES[m], "params_active"]) for m in ("gpt2", "gpt3"))
-    return {
-        f"GPT-2-sized ({gpt2 / 1e9:g}B)": gpt2,
-        f"GPT-3-sized ({gpt3 / 1e9:g}B)": gpt3,
-        f"Frontier ({params['frontier_active_params'] / 1e9:g}B active)": float(params["frontier_active_params"]),
-    }
-
-
 def central_request_energy(data: Dataset, params: dict, model: str = "frontier") -> float:
     """Facility energy of one request with every input at its central value, J (no Monte Carlo)."""
     fn, ranges = _request(data, params, model)

@@ -1,35 +1,8 @@
-"""The what-if charts compute in the browser with the package's own formulas."""
-
-import itertools
+"""The training what-if chart computes in the browser with the package's own formulas (the serving what-if: tests/test_serving_chapter.py)."""
 
 import pytest
 
-from analysis import charts, inference as inf, inference_analysis as ia, training as tr, training_analysis as ta
-
-
-@pytest.fixture(scope="module")
-def constants(dataset, defaults):
-    return ia.whatif_constants(dataset, defaults)
-
-
-@pytest.mark.parametrize(
-    "output_tokens, utilization, pue, batch, active",
-    list(itertools.product([10, 500, 3000], [0.02, 0.1, 0.5], [1.0, 1.5], [1, 64], [1.5e9, 175e9])),
-)
-def test_request_energy_expression_matches_the_package(dataset, defaults, constants, output_tokens, utilization, pue, batch, active):
-    # The chart's formula is Epoch AI's method with a weights-only memory floor, held to analysis.inference's functions.
-    c = {**constants, "utilization": utilization, "serving_pue": pue, "batch_size": batch, "active_params": active}
-    seconds = inf.request_accelerator_time_s(active, c["prompt_tokens"], output_tokens, c["peak_flop_per_s"], utilization,
-                                             inf.model_weight_bytes(active, c["weight_bytes_per_param"]), c["memory_bandwidth_bytes_per_s"], batch)
-    expected = inf.server_energy_j(seconds, c["power_per_accelerator_w"], c["power_fraction_serving"], pue, c["host_overhead_factor"])
-    page = charts.evaluate(charts.REQUEST_ENERGY_EXPR, {"output_tokens": output_tokens}, **c)
-    assert page == pytest.approx(float(expected), rel=1e-12)
-
-
-def test_request_energy_at_defaults_is_epochs_method(dataset, defaults, constants):
-    # At the defaults the frontier request is compute-bound, so the chart's floor is inactive and it is Epoch AI's method.
-    page = charts.evaluate(charts.REQUEST_ENERGY_EXPR, {"output_tokens": defaults["output_tokens"]}, **constants)
-    assert page == pytest.approx(ia.request_energy(dataset, {**defaults, "serving_method": "epoch"}, "frontier").central)
+from analysis import charts, training as tr, training_analysis as ta
 
 
 @pytest.mark.parametrize("price", [0.5, 2.0, 4.0, 9.5])
