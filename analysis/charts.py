@@ -24,15 +24,23 @@ CLAIM_BAND = "#BBBBBB"
 WIDTH = 560
 # A panel of a composed chart (which cannot take its container's width): with its axis it fits a 390 px phone.
 PANEL_WIDTH = 250
-# Axis and legend labels break into lines of at most this many characters (about 180 px at 12 px),
+# Axis and legend labels break into lines of at most this many characters (about 160 px at 12 px),
 # and titles at TITLE_LINE_CHARS, so nothing is cut with an ellipsis on a phone.
-LABEL_LINE_CHARS = 30
-TITLE_LINE_CHARS = 42
-# A Vega expression: the label broken at spaces into lines of at most LABEL_LINE_CHARS characters (an array
-# of lines, which Vega draws one under the other).
-WRAP_LABEL_EXPR = (
-    f"split(replace(replace(trim(datum.label), regexp('(.{{1,{LABEL_LINE_CHARS}}})(\\\\s+|$)', 'g'), '$1|'), regexp('\\\\|$'), ''), '|')"
-)
+LABEL_LINE_CHARS = 26
+# A legend under a chart starts where the plot starts, to the right of the axis labels: its lines are shorter.
+LEGEND_LINE_CHARS = 18
+TITLE_LINE_CHARS = 34
+
+
+def wrap_expression(line_chars: int) -> str:
+    """A Vega expression: the label broken at spaces into lines of at most ``line_chars`` characters (an array
+    of lines, which Vega draws one under the other)."""
+    return (f"split(replace(replace(trim(datum.label), regexp('(.{{1,{line_chars}}})(\\\\s+|$)', 'g'), '$1|'), "
+            "regexp('\\\\|$'), ''), '|')")
+
+
+WRAP_LABEL_EXPR = wrap_expression(LABEL_LINE_CHARS)
+WRAP_LEGEND_EXPR = wrap_expression(LEGEND_LINE_CHARS)
 LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "strokeDash", "size", "opacity")
 
 
@@ -58,7 +66,7 @@ def _wrap_labels(encoding: dict) -> dict:
         if guide is None or definition.get(guide, {}) is None:
             continue
         settings = dict(definition.get(guide) or {})
-        settings.setdefault("labelExpr", WRAP_LABEL_EXPR)
+        settings.setdefault("labelExpr", WRAP_LABEL_EXPR if guide == "axis" else WRAP_LEGEND_EXPR)
         out[channel] = {**definition, guide: settings}
     return out
 
@@ -98,6 +106,8 @@ def fit_to_container(spec: dict) -> dict:
     if not any(key in spec for key in COMPOSED):
         spec["width"] = "container"
         spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+        # Room on the right for a last tick label that Vega centres on the plot's edge.
+        spec.setdefault("padding", {"left": 5, "top": 5, "bottom": 5, "right": 18})
         height = spec.get("height")
         if isinstance(height, dict) and "step" in height:
             # Vega-Lite drops a fit (with a warning) when a size is a step: the same height, as pixels.
@@ -157,6 +167,9 @@ def _theme() -> alt.theme.ThemeConfig:
             "range": {"category": OKABE_ITO},
             "axis": {"labelFontSize": 12, "titleFontSize": 13, "labelColor": TEXT, "titleColor": TEXT, "gridColor": "#8884", "domainColor": TEXT, "tickColor": TEXT,
                      "labelLimit": 220, "titleLimit": 0},
+            # An x-axis title ends at the plot's right edge and runs left over the label column, never past the chart.
+            # The first and last tick labels stay inside the plot; labels that would collide are left out.
+            "axisX": {"titleAnchor": "end", "titleAlign": "right", "labelFlush": True, "labelOverlap": True},
             # One entry a line under the chart: a row of entries would be wider than a phone.
             "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": TEXT, "titleColor": TEXT, "columns": 1,
                        "labelLimit": 220},
@@ -441,7 +454,7 @@ def whatif_request_energy(constants: dict, claimed_low: float, claimed_high: flo
     )
     at_500 = alt.Chart(pd.DataFrame({"output_tokens": [500]})).transform_calculate(energy_j=REQUEST_ENERGY_EXPR).transform_calculate(
         label="format(datum.energy_j, ',.0f') + ' J at 500 tokens'"
-    ).mark_text(align="left", dx=8, dy=-8, fontWeight="bold", color=TEXT).encode(x="output_tokens:Q", y="energy_j:Q", text="label:N")
+    ).mark_text(align="right", dx=-8, dy=-10, fontWeight="bold", color=TEXT).encode(x="output_tokens:Q", y="energy_j:Q", text="label:N")
     return alt.layer(band, line, at_500).add_params(utilization, pue, batch, model, *fixed, *_constant_params()).properties(
         width=WIDTH - 80, height=300,
         description=f"Interactive line chart of the energy of one LLM request against answer length, with the claimed band of {claimed_low:g} to {claimed_high:g} J; "

@@ -35,6 +35,13 @@
       result.wide.push(`${el.tagName} ${Math.round(box.width)} px in a ${Math.round(column.width)} px column`);
   }
   for (const t of document.querySelectorAll("svg text")) if (t.textContent.includes("…")) result.cut.push(t.textContent);
+  for (const svg of document.querySelectorAll(".chart-interactive svg.marks")) {
+    const frame = svg.getBoundingClientRect();
+    for (const t of svg.querySelectorAll("text")) {
+      const r = t.getBoundingClientRect();
+      if (r.width > 0 && (r.left < frame.left - 1 || r.right > frame.right + 1)) result.cut.push(`${t.textContent} (runs out of its chart)`);
+    }
+  }
   for (const el of document.querySelectorAll("body *")) {
     const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
     if (!own || !visible(el) || ["SCRIPT", "STYLE", "NOSCRIPT", "OPTION"].includes(el.tagName)) continue;

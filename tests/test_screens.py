@@ -52,7 +52,7 @@ def test_long_titles_and_category_labels_wrap_instead_of_being_cut():
     x = spec["layer"][0]["encoding"]["x"]
     assert x["title"][-1].endswith("(%)") and all(len(line) <= charts.TITLE_LINE_CHARS for line in x["title"])
     assert spec["layer"][0]["encoding"]["y"]["axis"]["labelExpr"] == charts.WRAP_LABEL_EXPR
-    assert spec["layer"][0]["encoding"]["color"]["legend"]["labelExpr"] == charts.WRAP_LABEL_EXPR
+    assert spec["layer"][0]["encoding"]["color"]["legend"]["labelExpr"] == charts.WRAP_LEGEND_EXPR
     svg = charts._static_svg(charts.wrap_titles(chart.to_dict()))
     assert "…" not in svg and "compute (FLOP at the set" in svg and "(%)" in svg
 
@@ -121,11 +121,11 @@ def test_the_ledger_is_one_card_per_claim_on_a_phone(site, browser, width, card)
 def test_the_what_if_controls_stay_on_a_phone_screen(site, browser, path):  # noqa: F811
     _, base = site
     page, _ = _open(browser, base, path, 390, "light")
-    controls = page.locator(".vega-bind input, .vega-bind select")
-    assert controls.count() >= 2
+    controls = page.locator(".vega-bind input, .vega-bind select, .vega-bind-name, .vega-bind span")
+    assert controls.count() >= 6
     for i in range(controls.count()):
         box = controls.nth(i).bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, f"{path}: control {i} is cut"
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 - 16, f"{path}: control {i} is cut"
     page.close()
 
 
