@@ -430,17 +430,27 @@ def evaluate(expression: str, datum: dict, **params) -> float:
     return float(eval(expression, {"__builtins__": {}}, namespace))  # noqa: S307 - our own constant strings
 
 
+# The request what-if chart's controls and its answer lengths: what a reader can set (analysis.classroom
+# computes from the same ranges which models can reach the claim's band).
+REQUEST_SLIDERS = {
+    "utilization": {"min": 0.01, "max": 0.6, "step": 0.01},
+    "serving_pue": {"min": 1.0, "max": 2.0, "step": 0.05},
+    "batch_size": {"min": 1, "max": 256, "step": 1},
+}
+REQUEST_OUTPUT_TOKENS = [10, 20, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000]
+
+
 def whatif_request_energy(constants: dict, claimed_low: float, claimed_high: float, models: dict[str, float]) -> alt.LayerChart:
     """Energy of one request against answer length; sliders for utilization, PUE and batch size, a model menu."""
-    tokens = pd.DataFrame({"output_tokens": [10, 20, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000]})
+    tokens = pd.DataFrame({"output_tokens": REQUEST_OUTPUT_TOKENS})
     fixed = [alt.param(name=k, value=float(v)) for k, v in constants.items()
              if k not in ("utilization", "serving_pue", "batch_size", "active_params")]
     utilization = alt.param(name="utilization", value=float(constants["utilization"]),
-                            bind=alt.binding_range(min=0.01, max=0.6, step=0.01, name="Utilization of peak FLOP/s "))
+                            bind=alt.binding_range(**REQUEST_SLIDERS["utilization"], name="Utilization of peak FLOP/s "))
     pue = alt.param(name="serving_pue", value=float(constants["serving_pue"]),
-                    bind=alt.binding_range(min=1.0, max=2.0, step=0.05, name="PUE "))
+                    bind=alt.binding_range(**REQUEST_SLIDERS["serving_pue"], name="PUE "))
     batch = alt.param(name="batch_size", value=float(constants["batch_size"]),
-                      bind=alt.binding_range(min=1, max=256, step=1, name="Batch size "))
+                      bind=alt.binding_range(**REQUEST_SLIDERS["batch_size"], name="Batch size "))
     labels = list(models)
     model = alt.param(name="active_params", value=float(models[labels[-1]]),
                       bind=alt.binding_select(options=[float(v) for v in models.values()], labels=labels, name="Model "))
