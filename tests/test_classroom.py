@@ -55,7 +55,9 @@ def test_the_teachers_page_prepares_the_lesson():
     for heading in ("What to print", "Which devices students need", "Parameters without a slider", "The pairs task",
                     "Notes and model answers for the discussion questions", "Exit ticket"):
         assert f"### {heading}" in section
-    assert "make classroom" in section and "**Re-run**" in section
+    assert "make classroom" in section and "**Re-run**" in section and "make handouts" in section
+    for name in ("claims-ledger.pdf", "training_compute-worksheet.pdf", "inference_vs_search-answer-key.pdf"):
+        assert name in section
     assert "{glue:text}`inference_vs_search.ipynb::pairs_task_text:s`" in section
     cells = json.loads((ROOT / "book" / "inference_vs_search.ipynb").read_text(encoding="utf-8"))["cells"]
     assert any('glue("pairs_task_text"' in "".join(c["source"]) for c in cells)

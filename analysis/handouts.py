@@ -1,0 +1,316 @@
+"""Paper for the classroom: per chapter a student worksheet and a teacher's answer key, and a one-page claims ledger.
+
+Everything is built from the same sources as the book: the exercises' text from the chapter notebooks,
+the parameters and figures from :mod:`analysis.params` and the data, each answer from the same package
+functions as the chapter's solutions, written out as arithmetic a student with a calculator can follow.
+The PDFs are printed by the Chromium the browser tests drive (Playwright's ``page.pdf``), offline, on A4
+and US Letter, with the title, edition and date at the top of every page and the page number at the foot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis import params as P
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "_build" / "handouts"
+CHAPTERS = {"training_compute": "book/training_compute.ipynb", "inference_vs_search": "book/inference_vs_search.ipynb"}
+PAPERS = {"a4": "A4", "letter": "Letter"}
+EXERCISE = re.compile(r"```\{exercise\}\n:label: (?P<label>\S+)\n(?::[^\n]*\n)*\n(?P<text>.*?)```", re.S)
+ROLE = re.compile(r"\{[a-z:]+\}`([^`<]*?)(?:\s*<[^>]*>)?`")
+
+
+@dataclass
+class Answer:
+    """One exercise's answer: the worked steps (each a line of arithmetic or reasoning) and the value."""
+
+    label: str
+    value: str
+    steps: list[str] = field(default_factory=list)
+
+
+def chapter_title(chapter: str) -> str:
+    """The chapter's H1, as its notebook states it."""
+    cells = json.loads((ROOT / CHAPTERS[chapter]).read_text(encoding="utf-8"))["cells"]
+    first = "".join(cells[0]["source"])
+    return first.splitlines()[0].lstrip("# ").strip()
+
+
+def exercises(chapter: str) -> list[tuple[str, str]]:
+    """(label, Markdown text) of every exercise in the chapter, in order; cross-references reduced to their text."""
+    cells = json.loads((ROOT / CHAPTERS[chapter]).read_text(encoding="utf-8"))["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return [(m["label"], ROLE.sub(r"\1", m["text"]).strip()) for m in EXERCISE.finditer(text)]
+
+
+def _g(x: float, digits: int = 4) -> str:
+    """A number as a calculator shows it: 3.29e24 or 2,048."""
+    x = float(x)
+    if x != 0 and (abs(x) >= 1e6 or abs(x) < 1e-3):
+        mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+    return f"{x:,.{digits}g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def training_answers(dataset, values: dict) -> list[Answer]:
+    """The training chapter's answers, from the functions its solutions call."""
+    from analysis import claims, training as tr, training_analysis as ta
+    from analysis.claims import VERDICT_TEXT
+
+    runs = ta.run_table(dataset, values)
+    run, llama = dataset.run("deepseek-v3"), dataset.run("llama-3.1-405b")
+    out = []
+    flop = float(tr.dense_training_flop(run["params_active"], run["training_tokens"]))
+    share = 100 * flop / float(llama["training_flop"])
+    out.append(Answer("ex-training-flop", f"{_g(flop)} FLOP, {share:.2f} % of Llama 3.1 405B's", [
+        f"6 × {_g(run['params_active'])} × {_g(run['training_tokens'])} = {_g(flop)} FLOP",
+        f"{_g(flop)} ÷ {_g(llama['training_flop'])} = {share / 100:.4f} = {share:.2f} %"]))
+    hours, gpus = float(runs.loc["llama-3.1-405b", "gpu_hours"]), float(run["accelerator_count"])
+    days = float(tr.duration_days(hours, gpus))
+    out.append(Answer("ex-training-days", f"{days:,.0f} days (about {days / 365.25:.1f} years)", [
+        f"{_g(hours)} GPU-hours ÷ {gpus:,.0f} GPUs = {hours / gpus:,.0f} hours", f"{hours / gpus:,.0f} ÷ 24 = {days:,.0f} days"]))
+    claim = dataset.claims.loc["training.cost"]
+    ds_hours = float(runs.loc["deepseek-v3", "gpu_hours"])
+    price = float(tr.price_usd_per_gpu_hour_for_cost(claim["claimed_high"], ds_hours))
+    out.append(Answer("ex-training-price", f"${price:.2f} per GPU-hour", [
+        f"top of the claim ÷ GPU-hours: ${claim['claimed_high']:,.0f} ÷ {ds_hours:,.0f} = ${price:.3f} per GPU-hour",
+        f"above it the cost passes ${claim['claimed_high'] / 1e6:.1f} million and the claim {VERDICT_TEXT['too_low']} it"]))
+    base = {**P.defaults(), **values}
+    before = {e["id"]: e["verdict"] for e in claims.ledger(dataset, base, chapter="training_compute")}
+    after = {e["id"]: e["verdict"] for e in claims.ledger(dataset, {**base, "deepseek_stages": ["pre_training"]}, chapter="training_compute")}
+    changed = [f"{cid}: {VERDICT_TEXT[before[cid]]} → {VERDICT_TEXT[after[cid]]}" for cid in before if before[cid] != after[cid]]
+    out.append(Answer("ex-training-stages", f"{len(changed)} verdict(s) change", changed or ["no verdict changes"]))
+    hw, row = dataset.accelerator("h800-sxm"), runs.loc["deepseek-v3"]
+    bf16 = float(tr.implied_utilization(row["flop_best"], row["gpu_hours"], hw["peak_bf16_dense_flop_per_s"]))
+    fp8 = float(tr.implied_utilization(row["flop_best"], row["gpu_hours"], hw["peak_fp8_dense_flop_per_s"]))
+    capacity = float(row["gpu_hours"]) * 3600
+    out.append(Answer("ex-training-fp8", f"{bf16:.1%} of the BF16 peak, {fp8:.1%} of the FP8 peak", [
+        f"GPU-seconds: {_g(row['gpu_hours'])} × 3,600 = {_g(capacity)}",
+        f"BF16: {_g(row['flop_best'])} ÷ ({_g(capacity)} × {_g(hw['peak_bf16_dense_flop_per_s'])}) = {bf16:.3f}",
+        f"FP8: {_g(row['flop_best'])} ÷ ({_g(capacity)} × {_g(hw['peak_fp8_dense_flop_per_s'])}) = {fp8:.3f}"]))
+    ll = runs.loc["llama-3.1-405b"]
+    intensity = float(tr.implied_grid_intensity_g_per_kwh(ll["emissions_reported_tco2eq"], ll["energy_kwh"]))
+    out.append(Answer("ex-training-grid", f"{intensity:.0f} g CO2eq per kWh", [
+        f"{_g(ll['emissions_reported_tco2eq'])} t × 1,000,000 g/t ÷ {_g(ll['energy_kwh'])} kWh = {intensity:.1f} g per kWh"]))
+    dense_flop = float(tr.dense_training_flop(run["params_total"], run["training_tokens"]))
+    per_gpu = float(runs.loc["deepseek-v3", "achieved_flop_per_s_per_gpu"])
+    dense_hours = dense_flop / (per_gpu * 3600)
+    out.append(Answer("ex-training-dense", f"{dense_hours / 1e6:.1f} million GPU-hours", [
+        f"6 × {_g(run['params_total'])} × {_g(run['training_tokens'])} = {_g(dense_flop)} FLOP",
+        f"{_g(dense_flop)} ÷ ({_g(per_gpu)} FLOP/s × 3,600 s/h) = {_g(dense_hours)} GPU-hours",
+        f"{_g(dense_hours)} ÷ {_g(ll['gpu_hours'])} = {dense_hours / float(ll['gpu_hours']):.2f} times Llama 3.1 405B's"]))
+    return out
+
+
+def inference_answers(dataset, values: dict) -> list[Answer]:
+    """The inference chapter's answers, from the functions its solutions call."""
+    from analysis import inference as inf, inference_analysis as ia
+
+    out = []
+    claim = dataset.claims.loc["inference.llm_request_energy.frontier"]
+    low_wh, high_wh = float(inf.joules_to_wh(claim["claimed_low"])), float(inf.joules_to_wh(claim["claimed_high"]))
+    gemini_j = float(ia.published_table(dataset).loc["google-2025-gemini-comprehensive", "energy_j"])
+    out.append(Answer("ex-inference-units", f"{low_wh:.4f}-{high_wh:.4f} Wh; {gemini_j / claim['claimed_high']:.1f} times", [
+        f"{claim['claimed_low']:g} J ÷ 3,600 J/Wh = {low_wh:.4f} Wh; {claim['claimed_high']:g} J ÷ 3,600 = {high_wh:.4f} Wh",
+        f"{gemini_j / 3600:.2f} Wh × 3,600 = {gemini_j:,.0f} J; {gemini_j:,.0f} ÷ {claim['claimed_high']:g} = {gemini_j / claim['claimed_high']:.1f}"]))
+    prompt = float(inf.tokens_from_chars(values["prompt_chars"], values["chars_per_token"]))
+    tokens = prompt + values["output_tokens"]
+    flop = float(inf.inference_flop(1.5e9, tokens))
+    peak = float(dataset.accelerator("h100-sxm")["peak_bf16_dense_flop_per_s"])
+    seconds = float(inf.compute_time_s(flop, peak, values["utilization"]))
+    out.append(Answer("ex-inference-flop", f"{_g(flop)} FLOP; {seconds * 1000:.1f} ms", [
+        f"prompt: {values['prompt_chars']:g} characters ÷ {values['chars_per_token']:g} = {prompt:g} tokens; plus {values['output_tokens']:g} out = {tokens:g} tokens",
+        f"2 × 1.5e9 × {tokens:g} = {_g(flop)} FLOP",
+        f"{_g(flop)} ÷ ({_g(peak)} FLOP/s × {values['utilization']:g}) = {seconds:.4f} s = {seconds * 1000:.1f} ms"]))
+    needed = ia.parameter_for_request_energy(dataset, values, "utilization", 100.0, "gpt3")
+    out.append(Answer("ex-inference-utilization", "none: no utilization gets there" if needed != needed else f"a utilization of {needed:.2f}",
+                      ["solved from the chapter's request model (re-run with -p utilization= to check)"]))
+    most = ia.parameter_for_request_energy(dataset, values, "output_tokens", 100.0, "frontier")
+    out.append(Answer("ex-inference-tokens", "none: even the shortest answer passes 100 J" if most != most else f"about {most:.0f} output tokens",
+                      ["solved from the chapter's request model (re-run with -p output_tokens= to check)"]))
+    old = {**values, "search_estimates": ["holzle-2009-search"]}
+    request_j, old_search_j = ia.central_request_energy(dataset, old), ia.search_range(dataset, old).central
+    now_search_j = ia.search_range(dataset, values).central
+    out.append(Answer("ex-inference-search", f"{request_j / old_search_j:.2f} times with the 2009 search ({request_j / now_search_j:.2f} with this page's)", [
+        f"{request_j:,.0f} J ÷ {old_search_j:,.0f} J = {request_j / old_search_j:.2f}",
+        f"{request_j:,.0f} J ÷ {now_search_j:,.0f} J = {request_j / now_search_j:.2f}"]))
+    year = ia.network_year_for_energy(dataset, values, 500e3, 0.1)
+    out.append(Answer("ex-inference-network", f"around {year:.0f}", ["solved from Aslan et al.'s trend (halving every two years) for 500 kB and 0.1 J"]))
+    sens = ia.sensitivity(dataset, values)
+    best = sens[["energy_at_low_j", "energy_at_high_j"]].min(axis=1)
+    out.append(Answer("ex-inference-knob", f"{best.min():,.0f} J at best ({sens.loc[best.idxmin(), 'input']})",
+                      [ia.single_input_sentence(sens, *ia.claimed_range(dataset, "inference.llm_request_energy.frontier")) + "."]))
+    return out
+
+
+ANSWERS = {"training_compute": training_answers, "inference_vs_search": inference_answers}
+
+
+STYLE = """
+@page { margin: 22mm 16mm 18mm; }
+body { font: 11pt/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #000; }
+h1 { font-size: 16pt; margin: 0 0 4mm; } h2 { font-size: 13pt; margin: 6mm 0 2mm; break-after: avoid; }
+table { border-collapse: collapse; width: 100%; font-size: 9pt; } td, th { border: 1px solid #999; padding: 1mm 2mm; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+.exercise { break-inside: avoid; margin: 0 0 3mm; } .exercise p { margin: 0 0 1mm; }
+.work { border: 1px solid #999; height: 38mm; margin-bottom: 4mm; }
+.answer { break-inside: avoid; margin: 0 0 4mm; } .answer .value { font-weight: 600; }
+.answer ol { margin: 1mm 0; } code { font-size: 9pt; overflow-wrap: anywhere; }
+table.ledger { font-size: 7.5pt; } table.ledger td, table.ledger th { padding: 0.6mm 1.2mm; } table.ledger small { font-size: 6.5pt; }
+.verdict { font-weight: 700; white-space: nowrap; }
+.note { font-size: 9pt; color: #333; }
+"""
+
+
+def _markdown(text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").render(text)
+
+
+def _document(title: str, body: str) -> str:
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body>{body}</body></html>")
+
+
+def _parameters_html(values: dict, chapter: str) -> str:
+    table = P.table(values, chapter)[["parameter", "value", "unit"]]
+    return table.to_html(index=False, escape=True, border=0)
+
+
+def _claims_html(dataset, values: dict, chapter: str) -> str:
+    from analysis import claims
+    from analysis.formatting import format_range
+
+    rows = "".join(f"<tr><td>“{html.escape(e['quote'])}”<br><small>{html.escape(e['source']['said_by'])}</small></td>"
+                   f"<td>{html.escape(format_range(e['claimed']['low'], e['claimed']['high'], e['unit']))}</td></tr>"
+                   for e in claims.ledger(dataset, {**P.defaults(), **values}, chapter=chapter))
+    return f"<table><thead><tr><th>Claim</th><th>Claimed (as read)</th></tr></thead><tbody>{rows}</tbody></table>"
+
+
+def worksheet(dataset, values: dict, chapter: str) -> str:
+    """The student worksheet of one chapter (HTML): question, parameters used, the claims, exercises with room to work."""
+    title = chapter_title(chapter)
+    items = "".join(f"<div class='exercise' id='{label}'><h2>Exercise {i}</h2>{_markdown(text)}<div class='work'></div></div>"
+                    for i, (label, text) in enumerate(exercises(chapter), start=1))
+    body = (f"<h1>{html.escape(title)}</h1><p class='note'>Worksheet. Name: ______________________  Date: __________</p>"
+            f"<h2>Parameters used</h2>{_parameters_html(values, chapter)}<h2>The claims</h2>{_claims_html(dataset, values, chapter)}"
+            f"{items}")
+    return _document(f"Worksheet: {title}", body)
+
+
+def answer_key(dataset, values: dict, chapter: str) -> str:
+    """The teacher's answer key of one chapter (HTML): each exercise, its worked arithmetic and the computed value."""
+    title = chapter_title(chapter)
+    answers = {a.label: a for a in ANSWERS[chapter](dataset, values)}
+    parts = []
+    for i, (label, text) in enumerate(exercises(chapter), start=1):
+        a = answers[label]
+        steps = "".join(f"<li>{html.escape(s)}</li>" for s in a.steps)
+        parts.append(f"<div class='answer' id='{label}'><h2>Exercise {i}</h2>{_markdown(text)}"
+                     f"<ol>{steps}</ol><p class='value'>Answer: {html.escape(a.value)}</p></div>")
+    return _document(f"Answer key: {title}", f"<h1>Answer key: {html.escape(title)}</h1>{''.join(parts)}")
+
+
+def ledger_page(dataset, values: dict) -> str:
+    """The claims ledger on one page (HTML): each claim, who said it, the claimed range, our number and the verdict."""
+    from analysis import claims
+    from analysis.formatting import ledger_frame
+
+    frame = ledger_frame(claims.ledger(dataset, {**P.defaults(), **values}))
+    rows = "".join(
+        f"<tr><td>“{html.escape(r.quote)}”<br><small>{html.escape(r.said_by)}</small></td><td>{html.escape(r.claimed)}</td>"
+        f"<td>{html.escape(r.computed)}" + ("" if r.interval == r.computed else f"<br><small>({html.escape(r.interval)})</small>")
+        + f"</td><td class='verdict'>{html.escape(r.verdict)}</td></tr>"
+        for r in frame.itertuples(index=False))
+    table = (f"<table class='ledger'><thead><tr><th>Claim</th><th>Claimed</th><th>Our number (range)</th><th>Verdict</th></tr></thead>"
+             f"<tbody>{rows}</tbody></table>")
+    return _document("The claims ledger", f"<h1>The claims ledger</h1>{table}")
+
+
+def _header(title: str, edition: str, date: str) -> str:
+    return (f"<div style='font-size:8pt;width:100%;padding:0 16mm;display:flex;justify-content:space-between'>"
+            f"<span>{html.escape(title)}</span><span>{html.escape(edition)} · {date}</span></div>")
+
+
+FOOTER = ("<div style='font-size:8pt;width:100%;text-align:center'>"
+          "page <span class='pageNumber'></span> of <span class='totalPages'></span></div>")
+
+
+# The ledger is one page for the start of the lesson: across the page, slightly reduced.
+LANDSCAPE = {"claims-ledger"}
+
+
+def print_pdfs(documents: dict[str, tuple[str, str]], out: Path, edition: str, date: str) -> list[Path]:
+    """Print each ``name -> (title, html)`` to ``out/<paper>/<name>.pdf`` with Chromium, offline; return the files.
+
+    Raises :class:`analysis.browser.BrowserMissing` when Chromium or Playwright is not installed.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from analysis.browser import CHROMIUM, FLAGS, require_chromium
+
+    require_chromium()
+    written = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+        page.route("**/*", lambda r: r.abort() if not r.request.url.startswith(("data:", "about:")) else r.continue_())
+        for name, (title, document) in documents.items():
+            page.set_content(document, wait_until="load")
+            for paper, fmt in PAPERS.items():
+                target = out / paper / f"{name}.pdf"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                page.pdf(path=str(target), format=fmt, display_header_footer=True, print_background=True,
+                         landscape=name in LANDSCAPE, scale=0.85 if name in LANDSCAPE else 1,
+                         header_template=_header(title, edition, date), footer_template=FOOTER,
+                         margin={"top": "22mm", "bottom": "18mm", "left": "16mm", "right": "16mm"})
+                written.append(target)
+        browser.close()
+    return written
+
+
+def build(values: dict | None = None, scenario: dict | None = None, out: Path | None = None, date: str | None = None) -> list[Path]:
+    """Every handout, on A4 and US Letter, into ``out`` (default ``_build/handouts``, or ``_build/scenarios/<name>/handouts``)."""
+    from analysis import data
+
+    values = P.validate(values or {})
+    changed = {k: v for k, v in values.items() if v != P.PARAMETERS[k].default}
+    edition = f"scenario: {scenario['title']}" if scenario else ("changed parameters: " + ", ".join(sorted(changed)) if changed else "default edition")
+    out = out or ((ROOT / "_build" / "scenarios" / scenario["name"] / "handouts") if scenario else OUT)
+    date = date or dt.date.today().isoformat()
+    dataset = data.load()
+    documents = {"claims-ledger": ("The claims ledger", ledger_page(dataset, values))}
+    for chapter in CHAPTERS:
+        title = chapter_title(chapter)
+        documents[f"{chapter}-worksheet"] = (f"Worksheet: {title}", worksheet(dataset, values, chapter))
+        documents[f"{chapter}-answer-key"] = (f"Answer key: {title}", answer_key(dataset, values, chapter))
+    return print_pdfs(documents, out, edition, date)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from analysis.cli import parse_overrides
+    from analysis.scenarios import load_scenario
+
+    parser = argparse.ArgumentParser(prog="python -m analysis.handouts", description="print the classroom handouts to PDF")
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--scenario", metavar="FILE")
+    args = parser.parse_args(argv)
+    scenario = load_scenario(args.scenario) if args.scenario else None
+    if scenario:
+        scenario["name"] = Path(args.scenario).stem
+    values = {**(scenario["parameters"] if scenario else {}), **parse_overrides(args.param)}
+    for path in build(values, scenario):
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
