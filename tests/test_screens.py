@@ -154,3 +154,31 @@ def test_everything_the_keyboard_reaches_shows_a_focus_ring(site, browser, schem
     assert "INPUT" in kinds and "BUTTON" in kinds and len(seen) > 20
     assert missing == []
     page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", ["training_compute", "inference_vs_search"])
+def test_an_exercise_whose_answer_the_page_states_is_marked_check_your_reading(site, chapter):  # noqa: F811
+    import re
+
+    from bs4 import BeautifulSoup
+
+    from analysis import data, handouts, params
+
+    out, _ = site
+    soup = BeautifulSoup((out / "book" / f"{chapter}.html").read_text(encoding="utf-8"), "html.parser")
+    marked = {ex["id"]: "Check your reading" in ex.get_text() for ex in soup.select(".exercise")}
+    for element in soup.select(".exercise, .solution, script, style"):
+        element.decompose()
+    text = re.sub(r"\s+", " ", soup.select_one("article").get_text(" "))
+    for answer in handouts.ANSWERS[chapter](data.load(), params.validate({})):
+        if answer.expected is None:
+            continue
+        x = answer.expected
+        # The value as a page prints it, to at least three significant figures, not inside a longer number.
+        numbers = {f"{x:,.0f}"} if abs(x) >= 100 else {f"{x:.2f}", f"{x:.1f}"} if abs(x) >= 10 else {f"{x:.2f}"}
+        numbers |= {f"{x:.3g}"} if "e" in f"{x:.3g}" else set()
+        found = [m for n in numbers for m in re.finditer(r"(?<![\d.,])" + re.escape(n) + r"(?![\d])", text)]
+        stated = bool(found)
+        where = [text[max(0, m.start() - 80):m.end() + 20] for m in found]
+        assert marked[answer.label] == stated, f"{answer.label}: answer stated in the text: {where}; marked: {marked[answer.label]}"
