@@ -182,3 +182,29 @@ def test_an_exercise_whose_answer_the_page_states_is_marked_check_your_reading(s
         stated = bool(found)
         where = [text[max(0, m.start() - 80):m.end() + 20] for m in found]
         assert marked[answer.label] == stated, f"{answer.label}: answer stated in the text: {where}; marked: {marked[answer.label]}"
+
+
+@pytest.mark.slow
+def test_printing_a_chapter_shows_static_charts_wrapped_code_and_no_buttons_or_solutions(site, browser):  # noqa: F811
+    _, base = site
+    page, _ = _open(browser, base, "book/training_compute.html", 1280, "light")
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 700, "height": 1000})  # about an A4 page's printable width
+    shown = page.evaluate("""() => {
+        const visible = (e) => e.getClientRects().length > 0 && getComputedStyle(e).display !== 'none';
+        const article = document.querySelector('.bd-article').getBoundingClientRect();
+        return {
+            buttons: [...document.querySelectorAll('button')].filter(visible).length,
+            solutions: [...document.querySelectorAll('.solution')].filter(visible).length,
+            interactive: [...document.querySelectorAll('.chart-interactive')].filter(visible).length,
+            static: [...document.querySelectorAll('img.chart-static')].filter(visible).map(i => i.getBoundingClientRect().right <= article.right + 1),
+            pre: [...document.querySelectorAll('pre')].map(p => getComputedStyle(p).whiteSpace),
+            note: getComputedStyle(document.querySelector('.exercise > section'), '::after').content,
+            sidebar: [...document.querySelectorAll('.bd-sidebar-primary, .bd-header')].filter(visible).length,
+        };
+    }""")
+    assert shown["buttons"] == 0 and shown["solutions"] == 0 and shown["interactive"] == 0 and shown["sidebar"] == 0
+    assert len(shown["static"]) >= 5 and all(shown["static"])
+    assert set(shown["pre"]) <= {"pre-wrap"}
+    assert "answer key" in shown["note"]
+    page.close()
