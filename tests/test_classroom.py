@@ -63,3 +63,14 @@ def test_the_teachers_page_prepares_the_lesson():
     assert any('glue("pairs_task_text"' in "".join(c["source"]) for c in cells)
     make = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "classroom:" in make and "-m analysis.classroom" in make
+
+
+def test_make_classroom_builds_one_student_edition_per_experiment(monkeypatch, capsys):
+    from analysis import book
+
+    built = []
+    monkeypatch.setattr(book, "build_edition", lambda values, scenario, jobs=0, edition="default": built.append((values, edition)))
+    assert classroom.main([]) == 0
+    assert built == [(v, "student") for v in classroom.experiment_editions()]
+    printed = capsys.readouterr().out
+    assert printed.count("python -m http.server --directory _build/scenarios/") == len(built)
