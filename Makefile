@@ -31,7 +31,7 @@ handouts: $(STAMP)
 
 ## Pre-build the student edition once per classroom experiment that has no slider (see book/teachers.md).
 classroom: $(STAMP)
-	$(PY) -m analysis.classroom --edition student
+	$(PY) -m analysis.editions --edition student
 
 ## Open the notebooks in JupyterLab (runs at http://localhost:8888; Ctrl-C to stop). See README, "Working in JupyterLab".
 lab: $(STAMP)

@@ -1,4 +1,4 @@
-// Self-checking answer boxes for the exercises (the chapters' expected answers come from analysis/handouts.py,
+// Self-checking answer boxes for the exercises (the chapters' expected answers come from analysis/answers.py,
 // computed under the edition's parameters). Offline, keyboard-operable, results announced to screen readers.
 (() => {
   const MULTIPLIERS = { thousand: 1e3, k: 1e3, million: 1e6, m: 1e6, billion: 1e9, bn: 1e9, b: 1e9, trillion: 1e12, t: 1e12 };
