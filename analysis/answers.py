@@ -27,20 +27,6 @@ class Answer:
     tolerance: float = 0.02
 
 
-def chapter_title(chapter: str) -> str:
-    """The chapter's H1, as its notebook states it."""
-    cells = json.loads((ROOT / CHAPTERS[chapter]).read_text(encoding="utf-8"))["cells"]
-    first = "".join(cells[0]["source"])
-    return first.splitlines()[0].lstrip("# ").strip()
-
-
-def exercises(chapter: str) -> list[tuple[str, str]]:
-    """(label, Markdown text) of every exercise in the chapter, in order; cross-references reduced to their text."""
-    cells = json.loads((ROOT / CHAPTERS[chapter]).read_text(encoding="utf-8"))["cells"]
-    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-    return [(m["label"], ROLE.sub(r"\1", m["text"]).strip()) for m in EXERCISE.finditer(text)]
-
-
 def _g(x: float, digits: int = 4) -> str:
     """A number as a calculator shows it: 3.29e24 or 2,048."""
     x = float(x)

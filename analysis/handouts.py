@@ -26,6 +26,20 @@ EXERCISE = re.compile(r"```\{exercise\}\n:label: (?P<label>\S+)\n(?::[^\n]*\n)*\
 ROLE = re.compile(r"\{[a-z:]+\}`([^`<]*?)(?:\s*<[^>]*>)?`")
 
 
+def chapter_title(chapter: str) -> str:
+    """The chapter's H1, as its notebook states it."""
+    cells = json.loads((ROOT / CHAPTERS[chapter]).read_text(encoding="utf-8"))["cells"]
+    first = "".join(cells[0]["source"])
+    return first.splitlines()[0].lstrip("# ").strip()
+
+
+def exercises(chapter: str) -> list[tuple[str, str]]:
+    """(label, Markdown text) of every exercise in the chapter, in order; cross-references reduced to their text."""
+    cells = json.loads((ROOT / CHAPTERS[chapter]).read_text(encoding="utf-8"))["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return [(m["label"], ROLE.sub(r"\1", m["text"]).strip()) for m in EXERCISE.finditer(text)]
+
+
 STYLE = """
 @page { margin: 22mm 16mm 18mm; }
 body { font: 11pt/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #000; }
