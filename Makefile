@@ -9,7 +9,7 @@ SCENARIO ?=
 EDITION ?= default
 JOBS ?= 0
 
-.PHONY: book test publish bench venv lock vendor clean lab
+.PHONY: book test publish bench venv lock vendor clean lab classroom handouts
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ venv: $(STAMP)
 ## Execute the notebooks (papermill) and build the website into _build/html.
 book: $(STAMP)
 	$(PY) -m analysis build --jobs $(JOBS) --edition $(EDITION) $(if $(SCENARIO),--scenario $(SCENARIO))
+
+## Print the classroom handouts (worksheets, answer keys, the claims ledger; A4 and US Letter) into _build/handouts.
+handouts: $(STAMP)
+	$(PY) -m analysis.handouts $(if $(SCENARIO),--scenario $(SCENARIO))
+
+## Pre-build the student edition once per classroom experiment that has no slider (see book/teachers.md).
+classroom: $(STAMP)
+	$(PY) -m analysis.editions --edition student
 
 ## Open the notebooks in JupyterLab (runs at http://localhost:8888; Ctrl-C to stop). See README, "Working in JupyterLab".
 lab: $(STAMP)

@@ -551,7 +551,9 @@ def build(
         # The configuration, the table of contents and the Sphinx extension shape every page:
         # a change to any of them re-renders them all (Sphinx alone would keep stale pages).
         marker = source / "_build" / ".everything-digest"
-        shapers = [ROOT / "analysis" / "sphinx_ext.py", source / "_config.yml", source / "_toc.yml"]
+        # So do the style sheets and scripts: Sphinx copies static files only when some page is rebuilt.
+        shapers = [ROOT / "analysis" / "sphinx_ext.py", source / "_config.yml", source / "_toc.yml",
+                   *sorted((source / "book" / "_static").glob("*.*"))]
         digest = hashlib.sha256(b"".join(p.read_bytes() for p in shapers)).hexdigest()
         everything = not marker.exists() or marker.read_text() != digest
         if to_run:
