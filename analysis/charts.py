@@ -18,7 +18,29 @@ from analysis.training import TRAINING_FLOP_PER_PARAM_PER_TOKEN
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 CLAIM_BAND = "#BBBBBB"
+# The width a chart is drawn at where a fixed width is needed: the static SVG (print, no JavaScript)
+# and the panels of a composed chart. On screen a single or layered chart takes its container's width.
 WIDTH = 560
+# A panel of a composed chart (which cannot take its container's width): with its axis it fits a 390 px phone.
+PANEL_WIDTH = 250
+# Axis and legend labels break into lines of at most this many characters (about 160 px at 12 px),
+# and titles at TITLE_LINE_CHARS, so nothing is cut with an ellipsis on a phone.
+LABEL_LINE_CHARS = 26
+# A legend under a chart starts where the plot starts, to the right of the axis labels: its lines are shorter.
+LEGEND_LINE_CHARS = 18
+TITLE_LINE_CHARS = 34
+
+
+def wrap_expression(line_chars: int) -> str:
+    """A Vega expression: the label broken at spaces into lines of at most ``line_chars`` characters (an array
+    of lines, which Vega draws one under the other)."""
+    return (f"split(replace(replace(trim(datum.label), regexp('(.{{1,{line_chars}}})(\\\\s+|$)', 'g'), '$1|'), "
+            "regexp('\\\\|$'), ''), '|')")
+
+
+WRAP_LABEL_EXPR = wrap_expression(LABEL_LINE_CHARS)
+WRAP_LEGEND_EXPR = wrap_expression(LEGEND_LINE_CHARS)
+LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "strokeDash", "size", "opacity")
 
 
 def _static_svg(spec: dict) -> str:
@@ -27,16 +49,97 @@ def _static_svg(spec: dict) -> str:
     return vlc.vegalite_to_svg(spec)
 
 
+def _wrap_text(text: str, limit: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, limit, break_long_words=False) or [text]
+
+
+def _wrap_labels(encoding: dict) -> dict:
+    """Category labels of axes and legends broken into lines (WRAP_LABEL_EXPR), unless a chart sets its own."""
+    out = dict(encoding)
+    for channel, definition in encoding.items():
+        if not isinstance(definition, dict) or definition.get("type") not in ("nominal", "ordinal"):
+            continue
+        guide = "axis" if channel in ("x", "y") else "legend" if channel in LEGEND_CHANNELS else None
+        if guide is None or definition.get(guide, {}) is None:
+            continue
+        settings = dict(definition.get(guide) or {})
+        settings.setdefault("labelExpr", WRAP_LABEL_EXPR if guide == "axis" else WRAP_LEGEND_EXPR)
+        out[channel] = {**definition, guide: settings}
+    return out
+
+
+def wrap_titles(spec):
+    """A copy of ``spec`` with every title longer than TITLE_LINE_CHARS as a list of lines, and the category
+    labels of every axis and legend broken into lines of LABEL_LINE_CHARS: wrapped, never cut."""
+    if isinstance(spec, list):
+        return [wrap_titles(item) for item in spec]
+    if not isinstance(spec, dict):
+        return spec
+    out = {}
+    for key, value in spec.items():
+        if key == "title" and isinstance(value, str) and len(value) > TITLE_LINE_CHARS:
+            out[key] = _wrap_text(value, TITLE_LINE_CHARS)
+        elif key in ("data", "datasets"):
+            out[key] = value
+        elif key == "encoding" and isinstance(value, dict):
+            out[key] = wrap_titles(_wrap_labels(value))
+        else:
+            out[key] = wrap_titles(value)
+    return out
+
+
+COMPOSED = ("hconcat", "vconcat", "concat", "facet", "repeat")
+
+
+def fit_to_container(spec: dict) -> dict:
+    """The on-screen form of a chart: a single or layered chart takes its container's width (Vega-Lite's
+    ``width: "container"``, redrawn when the window changes), with titles and labels wrapped.
+
+    Composed charts (concat, facet) cannot take a container's width in Vega-Lite; they keep their fixed
+    panel widths, which the builders below keep narrow enough for a phone, and the style sheet scales them
+    down where they still do not fit.
+    """
+    spec = wrap_titles(spec)
+    if not any(key in spec for key in COMPOSED):
+        spec["width"] = "container"
+        spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+        # Room on the right for a last tick label that Vega centres on the plot's edge.
+        spec.setdefault("padding", {"left": 5, "top": 5, "bottom": 5, "right": 18})
+        height = spec.get("height")
+        if isinstance(height, dict) and "step" in height:
+            # Vega-Lite drops a fit (with a warning) when a size is a step: the same height, as pixels.
+            spec["height"] = height["step"] * max(1, len(_categories(spec, "y")))
+    return spec
+
+
+def _categories(spec: dict, channel: str) -> set:
+    """The distinct values a chart's ``channel`` shows, over every layer and inline data set."""
+    fields, stack = set(), [spec]
+    while stack:
+        part = stack.pop()
+        definition = part.get("encoding", {}).get(channel)
+        if isinstance(definition, dict) and "field" in definition:
+            fields.add(definition["field"])
+        stack.extend(part.get("layer", []))
+    rows = [row for data in spec.get("datasets", {}).values() for row in data]
+    return {row[f] for row in rows for f in fields if row.get(f) is not None}
+
+
 def book_renderer(spec: dict, **metadata) -> dict:
     """Altair's HTML output, plus a static SVG of the same chart for print and for readers without JavaScript.
 
+    Every chart passes through here, so every chart, including charts added later, is sized the same way:
+    :func:`fit_to_container` on screen, the builder's fixed width in the static SVG.
     The chart's ``description`` (set by every builder below) becomes the SVG's
     alternative text; vega-embed also gives it to the interactive chart as its
     ARIA label.
     """
-    bundle = html_renderer(spec, **metadata)
+    static_spec = wrap_titles(spec)
+    bundle = html_renderer(fit_to_container(dict(spec)), **metadata)
     interactive = bundle["text/html"] if isinstance(bundle, dict) else bundle[0]["text/html"]
-    svg = base64.b64encode(_static_svg(spec).encode("utf-8")).decode("ascii")
+    svg = base64.b64encode(_static_svg(static_spec).encode("utf-8")).decode("ascii")
     alt_text = html.escape(spec.get("description", "Chart"), quote=True)
     fallback = (
         f'<img class="chart-static" alt="{alt_text}" src="data:image/svg+xml;base64,{svg}">'
@@ -48,8 +151,9 @@ def book_renderer(spec: dict, **metadata) -> dict:
 alt.renderers.register("book", book_renderer)
 alt.renderers.enable("book")
 
-# Mid-grey text reads on both the light and the dark theme of the book.
-TEXT = "#7f7f7f"
+# Text takes the page's own text colour (the theme's, light or dark), so it keeps the page's contrast;
+# in the static SVG, which has no page around it, currentColor is black.
+TEXT = "currentColor"
 
 
 @alt.theme.register("analysis_book", enable=True)
@@ -60,8 +164,14 @@ def _theme() -> alt.theme.ThemeConfig:
             "background": "transparent",
             "view": {"continuousWidth": WIDTH, "continuousHeight": 300, "stroke": None},
             "range": {"category": OKABE_ITO},
-            "axis": {"labelFontSize": 12, "titleFontSize": 13, "labelColor": TEXT, "titleColor": TEXT, "gridColor": "#8884", "domainColor": TEXT, "tickColor": TEXT},
-            "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": TEXT, "titleColor": TEXT},
+            "axis": {"labelFontSize": 12, "titleFontSize": 13, "labelColor": TEXT, "titleColor": TEXT, "gridColor": "#8884", "domainColor": TEXT, "tickColor": TEXT,
+                     "labelLimit": 220, "titleLimit": 0},
+            # An x-axis title ends at the plot's right edge and runs left over the label column, never past the chart.
+            # The first and last tick labels stay inside the plot; labels that would collide are left out.
+            "axisX": {"titleAnchor": "end", "titleAlign": "right", "labelFlush": True, "labelOverlap": True},
+            # One entry a line under the chart: a row of entries would be wider than a phone.
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": TEXT, "titleColor": TEXT, "columns": 1,
+                       "labelLimit": 220},
             "title": {"fontSize": 14, "anchor": "start", "color": TEXT},
             "header": {"labelColor": TEXT, "titleColor": TEXT},
             "text": {"color": TEXT},
@@ -150,14 +260,15 @@ def training_runs(table: pd.DataFrame) -> alt.LayerChart:
 
 
 def energy_emissions(frame: pd.DataFrame) -> alt.Chart:
-    """Estimated and reported emissions per run, grouped bars."""
-    return alt.Chart(frame).mark_bar().encode(
+    """Estimated and reported emissions per run: one bar per model and figure, colour by model."""
+    data = frame.copy()
+    data["label"] = data["model"] + ": " + data["what"]
+    return alt.Chart(data).mark_bar().encode(
         x=alt.X("tco2eq:Q", title="Emissions (tCO2eq)"),
-        y=alt.Y("what:N", title=None, sort=None),
+        y=alt.Y("label:N", title=None, sort=None),
         color=alt.Color("model:N", title=None, legend=alt.Legend(orient="bottom")),
-        row=alt.Row("model:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
         tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("what:N", title="Figure"), alt.Tooltip("tco2eq:Q", title="tCO2eq", format=",.0f")],
-    ).properties(width=WIDTH - 220, height=60, description="Bar chart of training emissions in tonnes of CO2 equivalent: "
+    ).properties(width=WIDTH - 220, height=alt.Step(24), description="Bar chart of training emissions in tonnes of CO2 equivalent: "
                  + "; ".join(f"{m}, {w}: {t:,.0f} t" for m, w, t in zip(frame["model"], frame["what"], frame["tco2eq"])) + ".")
 
 
@@ -165,8 +276,9 @@ def head_to_head(h2h: pd.DataFrame, run: str, reference: str, labels: dict[str, 
     """Each benchmark's two scores joined by a line; colour says which model."""
     long = h2h.melt(id_vars=["suite", "benchmark", "metric", "higher_is_better", "winner"], value_vars=[run, reference], var_name="run_id", value_name="score")
     long["model"] = long["run_id"].map(labels)
-    long["label"] = long["benchmark"] + " (" + long["metric"] + ")"
-    base = alt.Chart(long).encode(y=alt.Y("label:N", title=None, sort=None))
+    # One view, not a facet per suite (a facet cannot take its container's width): the suite names the rows.
+    long["label"] = long["suite"] + " models: " + long["benchmark"] + " (" + long["metric"] + ")"
+    base = alt.Chart(long).encode(y=alt.Y("label:N", title=None, sort=list(dict.fromkeys(long["label"]))))
     line = base.mark_line(color="#999").encode(x="score:Q", detail="label:N")
     dots = base.mark_point(filled=True, size=70).encode(
         x=alt.X("score:Q", title="Score (metric in the row label; Pile-test BPB: lower is better)"),
@@ -178,9 +290,7 @@ def head_to_head(h2h: pd.DataFrame, run: str, reference: str, labels: dict[str, 
     description = (f"Dot chart of {len(h2h)} benchmark results for {labels[run]} and {labels[reference]}; "
                    f"{labels[run]} scores better on {wins} of them and level with {labels[reference]} on {ties} "
                    "(a gap within the report's 'same level' margin).")
-    return (line + dots).properties(width=WIDTH - 240, height=alt.Step(16)).facet(
-        row=alt.Row("suite:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelExpr="datum.value + ' models'"))
-    ).resolve_scale(y="independent").properties(description=description)
+    return (line + dots).properties(width=WIDTH - 240, height=alt.Step(16), description=description)
 
 
 def claims_vs_intervals(frame: pd.DataFrame) -> alt.LayerChart:
@@ -213,21 +323,26 @@ def published_figures(published: pd.DataFrame, ours: pd.DataFrame) -> alt.LayerC
     pub["what"] = pub["service"].map({"llm_request": "published: LLM request", "web_search": "published: web search"})
     mine = ours.copy()
     mine["what"] = "this book: 90 % interval"
+    mine["label"] = mine["claim"]
     x_scale = alt.Scale(type="log")
+    # One field and one order for both layers: two different sorts on one shared axis conflict, and Vega falls
+    # back to A-Z. One colour and shape domain for both, so the legend keeps this book's entry.
+    order = pub.sort_values("energy_j", ascending=False)["label"].tolist() + [c for c in mine["label"] if c not in set(pub["label"])]
+    whats = list(dict.fromkeys(pub["what"].tolist() + mine["what"].tolist()))
     pts = alt.Chart(pub).mark_point(filled=True, size=80).encode(
         x=alt.X("energy_j:Q", scale=x_scale, title="Energy per request or search (J, log scale)"),
-        y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("energy_j", order="descending"), axis=alt.Axis(labelLimit=340)),
-        color=alt.Color("what:N", title=None, legend=alt.Legend(orient="bottom")),
-        shape=alt.Shape("what:N", title=None),
+        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=340)),
+        color=alt.Color("what:N", title=None, scale=alt.Scale(domain=whats), legend=alt.Legend(orient="bottom")),
+        shape=alt.Shape("what:N", title=None, scale=alt.Scale(domain=whats)),
         tooltip=[alt.Tooltip("label:N", title="Figure"), alt.Tooltip("energy_j:Q", title="J", format=",.0f"),
                  alt.Tooltip("energy_wh:Q", title="Wh", format=".3~g"), alt.Tooltip("boundary:N", title="Boundary"),
                  alt.Tooltip("source:N", title="Source")],
     )
     rules = alt.Chart(mine).mark_rule(strokeWidth=3).encode(
         x=alt.X("low:Q", scale=x_scale), x2="high:Q",
-        y=alt.Y("claim:N", title=None, axis=alt.Axis(labelLimit=340)),
-        color=alt.Color("what:N", title=None),
-        tooltip=[alt.Tooltip("claim:N"), alt.Tooltip("low:Q", title="From (J)", format=",.3~g"), alt.Tooltip("high:Q", title="To (J)", format=",.3~g")],
+        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=340)),
+        color=alt.Color("what:N", title=None, scale=alt.Scale(domain=whats)),
+        tooltip=[alt.Tooltip("label:N", title="Claim"), alt.Tooltip("low:Q", title="From (J)", format=",.3~g"), alt.Tooltip("high:Q", title="To (J)", format=",.3~g")],
     )
     description = "Chart on a log scale of published energy figures: " + "; ".join(
         f"{r.label}: {r.energy_j:,.0f} J" for r in pub.itertuples()) + "; with this book's 90 % intervals: " + "; ".join(
@@ -327,8 +442,8 @@ def whatif_training(gpu_hours: float, run_tokens: float, reference_flop: float, 
         price_usd_per_gpu_hour="price").transform_calculate(cost_musd=f"({TRAINING_COST_EXPR}) / 1e6").transform_calculate(
         label="'$' + format(datum.cost_musd, ',.2f') + 'M'").encode(x="price_usd_per_gpu_hour:Q", y="cost_musd:Q")
     cost = alt.layer(cost_band_mark, cost_line, cost_point.mark_point(filled=True, size=120, color=OKABE_ITO[5]),
-                     cost_point.mark_text(align="left", dx=10, fontWeight="bold", color=OKABE_ITO[5]).encode(text="label:N")
-                     ).properties(width=(WIDTH - 120) // 2, height=260, title="Cost of the final run")
+                     cost_point.mark_text(align="left", dx=10, fontWeight="bold", color=TEXT).encode(text="label:N")
+                     ).properties(width=PANEL_WIDTH, height=220, title="Cost of the final run")
     sizes = pd.DataFrame({"active_params": [b * 1e9 for b in range(5, 151, 5)]})
     share_line = alt.Chart(sizes).transform_calculate(share=COMPUTE_SHARE_EXPR, active_b="datum.active_params / 1e9").mark_line(color=OKABE_ITO[0]).encode(
         x=alt.X("active_b:Q", title="Active parameters (billions)"),
@@ -340,9 +455,9 @@ def whatif_training(gpu_hours: float, run_tokens: float, reference_flop: float, 
         share=COMPUTE_SHARE_EXPR, active_b="datum.active_params / 1e9").transform_calculate(
         label="format(datum.share, '.2f') + ' %'").encode(x="active_b:Q", y="share:Q")
     share = alt.layer(share_band_mark, share_line, share_point.mark_point(filled=True, size=120, color=OKABE_ITO[5]),
-                      share_point.mark_text(align="left", dx=10, fontWeight="bold", color=OKABE_ITO[5]).encode(text="label:N")
-                      ).properties(width=(WIDTH - 120) // 2, height=260, title="Compute share")
-    return alt.hconcat(cost, share, spacing=60).add_params(price_param, params_param, *constants, *_constant_params()).properties(
+                      share_point.mark_text(align="left", dx=10, fontWeight="bold", color=TEXT).encode(text="label:N")
+                      ).properties(width=PANEL_WIDTH, height=220, title="Compute share")
+    return alt.vconcat(cost, share, spacing=30).add_params(price_param, params_param, *constants, *_constant_params()).properties(
         description="Interactive charts: DeepSeek-V3's training cost against the rental price per GPU-hour, and its compute as a share of "
                     "Llama 3.1 405B's against its active-parameter count, each with the claim's band and a slider.",
     )
