@@ -321,8 +321,11 @@ def _import_renderer() -> None:
 _OPENED: dict = {}
 
 
-def _open_sphinx(source: str, everything: bool) -> None:
+def _open_sphinx(source: str, everything: bool, builder: str = "html", strict: bool = True) -> None:
     """Create the Sphinx application for ``source`` as ``jupyter-book build -W -n --keep-going`` does.
+
+    ``builder`` is Sphinx's builder (``singlehtml`` for a run's page); ``strict``
+    makes warnings errors and missing references warnings (``-W -n``).
 
     Runs in the render process while the notebooks execute: importing Sphinx
     and the extensions, reading the configuration, setting up the extensions
@@ -340,7 +343,7 @@ def _open_sphinx(source: str, everything: bool) -> None:
     log, stack = io.StringIO(), ExitStack()
     stack.enter_context(redirect_stdout(log))
     stack.enter_context(redirect_stderr(log))
-    _OPENED.update(key=(source, everything), log=log, stack=stack, app=None, closed=False)
+    _OPENED.update(key=(source, everything, builder, strict), log=log, stack=stack, app=None, closed=False)
     try:
         import yaml
         from jupyter_book.config import get_final_config
@@ -350,15 +353,15 @@ def _open_sphinx(source: str, everything: bool) -> None:
         src = Path(source)
         config, _ = get_final_config(
             user_yaml=src / "_config.yml", sourcedir=src, use_external_toc=True,
-            cli_config={"external_toc_path": (src / "_toc.yml").as_posix(), "latex_individualpages": False, "nitpicky": True},
+            cli_config={"external_toc_path": (src / "_toc.yml").as_posix(), "latex_individualpages": False, "nitpicky": strict},
         )
         # Docutils' global registries, patched for this build and restored when it ends.
         stack.enter_context(patch_docutils(None))
         stack.enter_context(docutils_namespace())
         app = Sphinx(
-            srcdir=src, confdir=None, outdir=src / "_build" / "html", doctreedir=src / "_build" / ".doctrees",
-            buildername="html", confoverrides=config, status=log, warning=log, freshenv=everything,
-            warningiserror=True, keep_going=True, parallel=1,
+            srcdir=src, confdir=None, outdir=src / "_build" / builder, doctreedir=src / "_build" / ".doctrees",
+            buildername=builder, confoverrides=config, status=log, warning=log, freshenv=everything,
+            warningiserror=strict, keep_going=True, parallel=1,
         )
         if app.config["use_multitoc_numbering"] and "numbered: true" in yaml.dump(app.config.external_site_map.as_json()):
             app.setup_extension("sphinx_multitoc_numbering")
@@ -367,13 +370,13 @@ def _open_sphinx(source: str, everything: bool) -> None:
         log.write(traceback.format_exc())
 
 
-def _render(source: str, everything: bool) -> tuple[int, str]:
+def _render(source: str, everything: bool, builder: str = "html", strict: bool = True) -> tuple[int, str]:
     """Build ``source`` with the application opened for it (opening it now if need be); the exit code and log."""
     import traceback
 
     if not _OPENED:
-        _open_sphinx(source, everything)
-    elif _OPENED["closed"] or _OPENED["key"] != (source, everything):
+        _open_sphinx(source, everything, builder, strict)
+    elif _OPENED["closed"] or _OPENED["key"] != (source, everything, builder, strict):
         raise RuntimeError("this render process has opened Sphinx for another build; each build renders in a fresh process")
     app, log = _OPENED["app"], _OPENED["log"]
     try:

@@ -50,6 +50,11 @@ def test_run_writes_the_notebook_its_page_and_the_results(training_run):
     page = (training_run / "training_compute.html").read_text()
     assert "<html" in page and 'id="altair-viz-' in page
     assert not re.findall(r'<script[^>]+src="https?:', page), "the page loads no script from outside"
+    # The chapter as the book renders it: roles resolved, titled with the chapter and the changed parameter.
+    assert not re.findall(r"\{(?:glue|cite|numref)[:}]", page)
+    assert "<title>Did DeepSeek-V3 need only 9 % of the training compute? · run with price_usd_per_gpu_hour = 3.5</title>" in page
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)
+    assert not re.findall(r'(?:src|href)="(?![a-z]+:|#)[^"]+"', markup), "the page refers to no other file"
 
 
 def test_a_second_identical_run_reuses_the_execution(training_run, tmp_path, monkeypatch):
