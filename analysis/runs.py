@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
-from analysis import __version__, book, cache, run_page
+from analysis import __version__, book, cache, codebook, run_page
 from analysis import params as P
 from analysis.results import glued_values
 
@@ -32,7 +32,7 @@ class RunError(ValueError):
         super().__init__("\n".join(problems))
 
 
-RUN_FILES = ("results.json", ".ipynb", ".html")  # what a run folder holds, by name or ending
+RUN_FILES = ("results.json", "codebook.csv", ".ipynb", ".html")  # what a run folder holds, by name or ending
 MAX_NAME = 150
 
 
@@ -122,6 +122,7 @@ def run(notebook: str, overrides: dict[str, object], out: Path | None = None, sc
             "claims": claims.ledger(dataset, {**P.defaults(), **values}, chapter=chapter),
         }
         (partial / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+        (partial / "codebook.csv").write_text(codebook.to_csv(codebook.results_codebook(name, results["results"])), encoding="utf-8")
         book.replace_dir(partial, out)
     finally:
         renderer.shutdown(wait=True, cancel_futures=True)
