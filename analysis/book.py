@@ -41,6 +41,9 @@ STATUS_MARKER = "BUILD-STATUS"
 STATUS_PACKAGES = ("jupyter-book", "sphinx", "myst-nb", "papermill", "pandas", "numpy", "altair", "vl-convert-python")
 
 
+IN_BOOK = "ANALYSIS_IN_BOOK"  # analysis.charts.IN_BOOK: set for the kernels that execute the book's notebooks
+
+
 class BuildError(RuntimeError):
     """A step of the build failed; the previous site is untouched."""
 
@@ -97,6 +100,7 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     partial = output.with_name(f".{output.stem}.{uuid.uuid4().hex}.partial.ipynb")
     start = time.perf_counter()
     sockets = tempfile.TemporaryDirectory(prefix="kernel-")
+    os.environ[IN_BOOK] = "1"  # inherited by the kernel: the book's pages bring Vega, so charts do not (analysis.charts)
     try:
         pm.execute_notebook(
             str(source), str(partial), parameters=parameters, cwd=str(source.parent),
@@ -117,6 +121,7 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     finally:
         partial.unlink(missing_ok=True)
         sockets.cleanup()
+        os.environ.pop(IN_BOOK, None)
     return time.perf_counter() - start
 
 

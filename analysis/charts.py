@@ -36,7 +36,7 @@ def book_renderer(spec: dict, **metadata) -> dict:
     ARIA label.
     """
     bundle = html_renderer(spec, **metadata)
-    interactive = bundle["text/html"] if isinstance(bundle, dict) else bundle[0]["text/html"]
+    interactive = _vega_once() + (bundle["text/html"] if isinstance(bundle, dict) else bundle[0]["text/html"])
     svg = base64.b64encode(_static_svg(spec).encode("utf-8")).decode("ascii")
     alt_text = html.escape(spec.get("description", "Chart"), quote=True)
     fallback = (
@@ -44,6 +44,32 @@ def book_renderer(spec: dict, **metadata) -> dict:
         '<noscript><style>.chart-static{display:block !important}</style></noscript>'
     )
     return {"text/html": f'<div class="chart-interactive">{interactive}</div>{fallback}'}
+
+
+# Set by the book's build for the kernels it starts: the book's pages load the vendored bundle themselves.
+IN_BOOK = "ANALYSIS_IN_BOOK"
+_VEGA_SENT: list[bool] = []
+
+
+def _vega_once() -> str:
+    """Outside the book, the vendored Vega bundle inline with the kernel's first chart, so charts draw offline.
+
+    Altair's output otherwise loads Vega from a CDN: in plain Jupyter and in
+    ``jupyter nbconvert --execute --to html`` with no network, no chart would
+    draw. The bundle (book/_static/vega-bundle.js) defines ``vegaEmbed`` and
+    tells Altair's loader its versions are present, so later charts of the
+    same page use it. Inside the book every page loads it once, so nothing is added.
+    """
+    import os
+    from pathlib import Path
+
+    if os.environ.get(IN_BOOK) or _VEGA_SENT:
+        return ""
+    _VEGA_SENT.append(True)
+    path = Path(__file__).resolve().parent.parent / "book" / "_static" / "vega-bundle.js"
+    code = path.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    # The static copy is for print and for readers without JavaScript, as the book's style sheet has it.
+    return f"<style>img.chart-static{{display:none !important}}</style><script>{code}</script>"
 
 
 alt.renderers.register("book", book_renderer)

@@ -204,3 +204,25 @@ def test_a_runs_page_is_the_chapter_with_the_runs_numbers_offline(site, browser,
     assert problems == {"console": [], "blocked": []}
     book_page.close()
     page.close()
+
+
+def test_plain_nbconvert_output_draws_its_charts_offline(tmp_path, browser):
+    """``jupyter nbconvert --execute --to html`` outside the book: every chart draws with no network, once."""
+    env = {k: v for k, v in os.environ.items() if k != book.IN_BOOK}
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "html", "--output-dir", str(tmp_path),
+                    str(ROOT / "book" / "training_compute.ipynb")], check=True, env=env, capture_output=True)
+    html = tmp_path / "training_compute.html"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, blocked = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url == html.as_uri() else (blocked.append(r.request.url), r.abort()))
+    page.goto(html.as_uri(), wait_until="load")
+    charts = page.locator("div[id^=altair-viz-]")
+    assert charts.count() >= 5
+    for i in range(charts.count()):
+        svg = charts.nth(i).locator("svg.marks").first
+        svg.wait_for(timeout=10_000)
+        assert svg.locator("path, rect, line, circle, text").count() > 0, f"chart {i} drew nothing"
+    assert page.locator("img.chart-static:visible").count() == 0, "each chart once: the static copy stays hidden"
+    assert errors == []
+    page.close()
