@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from analysis import params as P
@@ -45,7 +46,14 @@ IN_BOOK = "ANALYSIS_IN_BOOK"  # analysis.charts.IN_BOOK: set for the kernels tha
 
 
 class BuildError(RuntimeError):
-    """A step of the build failed; the previous site is untouched."""
+    """A step of the build failed; the previous site is untouched.
+
+    ``one_line``: the message says all there is (nothing was started, so there is nothing to reassure about).
+    """
+
+    def __init__(self, message: str, one_line: bool = False):
+        super().__init__(message)
+        self.one_line = one_line
 
 
 def split_by_notebook(values: dict[str, object]) -> dict[str, dict[str, object]]:
@@ -72,7 +80,13 @@ def finish_executed(path: Path, source: str) -> None:
         record["input_path"], record["output_path"] = source, None
         for key in VOLATILE_METADATA:
             record.pop(key, None)
-    for cell in nb["cells"]:
+    for i, cell in enumerate(nb["cells"]):
+        for j, output in enumerate(cell.get("outputs", [])):
+            for mime, text in output.get("data", {}).items():
+                if "html" in mime:
+                    output["data"][mime] = _pinned_table_ids(text, f"{source}:{i}:{j}")
+                elif mime.endswith("text/plain"):  # "<pandas...Styler at 0x7f...>": a memory address
+                    output["data"][mime] = _no_addresses(text)
         meta = cell.get("metadata", {})
         meta.pop("execution", None)  # the kernel's timestamps
         for key in VOLATILE_METADATA:
@@ -81,6 +95,32 @@ def finish_executed(path: Path, source: str) -> None:
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
+
+
+def _no_addresses(text: str | list[str]) -> str | list[str]:
+    """An object's text form without the memory address Python prints in it (different on every run)."""
+    return [_ADDRESS.sub(">", t) for t in text] if isinstance(text, list) else _ADDRESS.sub(">", text)
+
+
+_TABLE_ID = re.compile(r"(?<=T_)[0-9a-f]{5}(?![0-9a-f])")
+
+
+def _pinned_table_ids(text: str | list[str], where: str) -> str | list[str]:
+    """A styled table's HTML with pandas' random element ids (``T_8753d``) replaced by ids from where it is.
+
+    pandas' Styler names each table with a random ``uuid``; the same table in
+    the same place now gets the same id in every build.
+    """
+    whole = "".join(text) if isinstance(text, list) else text
+    found = list(dict.fromkeys(_TABLE_ID.findall(whole)))
+    if not found:
+        return text
+    pinned = {old: hashlib.sha256(f"{where}:{k}".encode()).hexdigest()[:5] for k, old in enumerate(found)}
+    whole = _TABLE_ID.sub(lambda m: pinned[m.group(0)], whole)
+    return whole.splitlines(keepends=True) if isinstance(text, list) else whole
 
 
 def execute(name: str, parameters: dict[str, object], output: Path) -> float:
@@ -501,27 +541,28 @@ def cached_copy(name: str, key: str) -> Path | None:
     return executed if whole else None
 
 
-# Rough execution time of each notebook in seconds (2-core machine), to start the
-# longest first on a cold build; once a notebook has run, its recorded time is used.
-EXPECTED_SECONDS = {"inference_vs_search": 8.0, "training_compute": 3.0, "index": 2.0, "parameters": 1.0}
+DURATIONS = BUILD / "durations.json"  # seconds each notebook took when it last ran, written by every build that ran one
 
 
 def expected_seconds(name: str) -> float:
-    """How long ``name`` took when it last ran (its newest cache record), else the rough figure above."""
-    newest, when = None, -1.0
-    for record in (BUILD / "executed").glob(f"{name}.*.json"):
-        try:
-            mtime = record.stat().st_mtime
-        except OSError:
-            continue
-        if mtime > when:
-            newest, when = record, mtime
-    if newest is not None:
-        try:
-            return float(json.loads(newest.read_text(encoding="utf-8"))["seconds"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    return EXPECTED_SECONDS.get(name, 0.0)
+    """How long ``name`` took when it last ran (``_build/durations.json``); 0 if it never ran here."""
+    try:
+        return float(json.loads(DURATIONS.read_text(encoding="utf-8"))[name])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
+def record_durations(seconds: dict[str, float]) -> None:
+    """Add this build's measured execution times to ``_build/durations.json`` (written whole)."""
+    try:
+        known = json.loads(DURATIONS.read_text(encoding="utf-8"))
+        known = known if isinstance(known, dict) else {}
+    except (OSError, ValueError):
+        known = {}
+    known.update({name: round(s, 2) for name, s in seconds.items()})
+    partial = DURATIONS.with_name(f".{DURATIONS.name}.{uuid.uuid4().hex}.partial")
+    partial.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(partial, DURATIONS)
 
 
 def build(
@@ -540,9 +581,68 @@ def build(
     Sphinx re-renders only the pages whose staged sources changed; if nothing
     changed and ``out`` is current, nothing runs at all.
     """
+    per_notebook = split_by_notebook(values or {})  # bad input is refused before anything is touched
+    out = out or BUILD / "html"
+    with build_lock(edition):
+        recover(out)
+        return _build(per_notebook, jobs, out, edition, config_extra, student)
+
+
+def writable_build_folder() -> None:
+    """Refuse, with one line, a ``_build`` this user cannot create or write."""
+    probe = BUILD / f".write-test-{uuid.uuid4().hex}"
+    try:
+        BUILD.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise BuildError(f"cannot write {_show(BUILD)} ({err.strerror or type(err).__name__}): "
+                         "make it a folder this user can write, or remove it, and build again", one_line=True) from None
+
+
+@contextmanager
+def build_lock(edition: str):
+    """Hold ``_build/.lock-EDITION`` while building: a second build of the edition started meanwhile waits for the first.
+
+    Two builds of one edition at once would write the same staging folder and
+    site (builds of different editions share only the cache, whose every file
+    is written whole, and run side by side); the lock
+    (an advisory ``flock``, released by the system when a process dies, even
+    by SIGKILL) makes them take turns.
+    """
+    import fcntl
+
+    writable_build_folder()
+    with open(BUILD / f".lock-{edition}", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another build in {_show(BUILD)} to finish", file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def recover(out: Path) -> None:
+    """Undo what a build killed while publishing left: put the previous site back, drop half-made copies.
+
+    :func:`replace_dir` moves the old site aside before moving the new one in;
+    a build killed between the two leaves the old one beside ``out``.
+    """
+    if not out.exists():
+        aside = sorted(out.parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
+        if aside:
+            os.replace(aside[-1], out)
+    for leftover in [*out.parent.glob(f".{out.name}.old-*"), *out.parent.glob(f".{out.name}.new-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, config_extra: dict | None, student: bool) -> Path:
+    """:func:`build`, once the inputs are checked and the lock is held."""
     from analysis import cache, data
 
-    per_notebook = split_by_notebook(values or {})
     keys = {name: cache.key(ROOT / NOTEBOOKS[name], per_notebook[name])["key"] for name in NOTEBOOKS}
     to_run = [name for name in NOTEBOOKS if cached_copy(name, keys[name]) is None]
     # Rendering runs in a process of its own. When notebooks are to run, it starts now and
@@ -552,8 +652,6 @@ def build(
         if to_run:
             renderer.submit(_import_renderer)
         data.load()  # a broken data file stops the build before anything is written or any kernel starts
-        out = out or BUILD / "html"
-        BUILD.mkdir(exist_ok=True)
         source = BUILD / "site-src" / edition
         sources, sources_changed = stage_sources(source, config_extra)
         # The configuration, the table of contents and the Sphinx extension shape every page:
@@ -636,16 +734,22 @@ def _execute_all(per_notebook: dict[str, dict], workers: int) -> dict[str, Path]
     """Execute (or reuse) every notebook in parallel, longest first; raise one BuildError for all failures."""
     executed: dict[str, Path] = {}
     errors = []
-    # Longest first: on few cores the slowest notebook must not start last and run alone.
+    # Longest first (as measured at the last build that ran each): on few cores the slowest
+    # notebook must not start last and run alone. Never run here: reading order.
     order = sorted(NOTEBOOKS, key=expected_seconds, reverse=True)
+    measured = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         submitted = {name: pool.submit(cached_execute, name, per_notebook[name]) for name in order}
         for name in NOTEBOOKS:  # reported in reading order
             try:
                 executed[name], reused = submitted[name].result()
                 print(f"{'up to date' if reused else 'executed'}: {NOTEBOOKS[name]}")
+                if not reused:
+                    measured[name] = json.loads(executed[name].with_suffix(".json").read_text(encoding="utf-8"))["seconds"]
             except BuildError as err:
                 errors.append(str(err))
+    if measured:
+        record_durations(measured)
     if errors:
         raise BuildError("\n".join(errors))
     return executed
@@ -667,14 +771,30 @@ def edition_banner(values: dict[str, object], scenario: dict | None) -> str:
     return f"{title} {what}"
 
 
+MAX_NAME = 150
+
+
+def run_name(notebook: str, overrides: dict[str, object]) -> str:
+    """A folder name that says what was run: ``training_compute__price_usd_per_gpu_hour=4``.
+
+    A name too long for a folder is cut and ends with a hash of the whole, so
+    two different runs never share a folder.
+    """
+    parts = [notebook] + [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in sorted(overrides.items())]
+    name = re.sub(r"[^A-Za-z0-9_.=,+-]", "_", "__".join(parts))
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{name[:MAX_NAME - 14]}__{digest}"
+
+
+
 def edition_name(values: dict[str, object], scenario: dict | None) -> str | None:
     """Folder name of a non-default edition, or None for the default book."""
     if scenario:
         return scenario["name"]
     if not values:
         return None
-    from analysis.runs import run_name
-
     return run_name("custom", values)
 
 

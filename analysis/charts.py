@@ -8,7 +8,10 @@ use log scales; every mark has a tooltip.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+import json
+import re
 
 import altair as alt
 import pandas as pd
@@ -28,6 +31,23 @@ def _static_svg(spec: dict) -> str:
     return vlc.vegalite_to_svg(spec)
 
 
+_CHART_IDS: set[str] = set()
+
+
+def _chart_id(spec: dict) -> str:
+    """The chart's element id from its content, not Altair's random one: the same book gives the same bytes.
+
+    A second chart with the same content on a page gets a numbered id.
+    """
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+    chart_id, n = f"altair-viz-{digest}", 1
+    while chart_id in _CHART_IDS:
+        n += 1
+        chart_id = f"altair-viz-{digest}-{n}"
+    _CHART_IDS.add(chart_id)
+    return chart_id
+
+
 def book_renderer(spec: dict, **metadata) -> dict:
     """Altair's HTML output, plus a static SVG of the same chart for print and for readers without JavaScript.
 
@@ -36,7 +56,8 @@ def book_renderer(spec: dict, **metadata) -> dict:
     ARIA label.
     """
     bundle = html_renderer(spec, **metadata)
-    interactive = _vega_once() + (bundle["text/html"] if isinstance(bundle, dict) else bundle[0]["text/html"])
+    interactive = bundle["text/html"] if isinstance(bundle, dict) else bundle[0]["text/html"]
+    interactive = _vega_once() + re.sub(r"altair-viz-[0-9a-f]{32}", _chart_id(spec), interactive)
     svg = base64.b64encode(_static_svg(spec).encode("utf-8")).decode("ascii")
     alt_text = html.escape(spec.get("description", "Chart"), quote=True)
     fallback = (
