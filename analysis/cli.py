@@ -100,7 +100,7 @@ def changed_parameters(values: dict[str, object]) -> str:
 def cmd_claims(args: argparse.Namespace) -> int:
     values = {**_scenario_values(args.scenario), **parse_overrides(args.param)}
     params = P.validate(values)
-    from analysis import claims, data  # pandas: only once the input is known to be good
+    from analysis import data, ledger  # pandas: only once the input is known to be good
 
     dataset = data.load()
     chapters = list(dict.fromkeys(dataset.claims["chapter"]))
@@ -108,7 +108,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
         raise UsageError([f"--chapter {args.chapter}: unknown; chapters with claims: {', '.join(chapters)}"])
     # First, so no reader mistakes a changed ledger for the book's; on stderr for JSON, which programs read from stdout.
     print(changed_parameters(params), file=sys.stderr if args.format == "json" else sys.stdout)
-    entries = claims.ledger(dataset, params, chapter=args.chapter)
+    entries = ledger.ledger(dataset, params, chapter=args.chapter)
     if args.format == "json":
         print(json.dumps(entries, indent=2, ensure_ascii=False))
     else:
@@ -278,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(err, BuildError):
             raise
         print(f"error: {err}", file=sys.stderr)
-        print("error: nothing was overwritten; the previous build is unchanged", file=sys.stderr)
+        if not err.one_line:
+            print("error: nothing was overwritten; the previous build is unchanged", file=sys.stderr)
         return 1
 
 

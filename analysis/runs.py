@@ -10,9 +10,7 @@ written; a failed run leaves an earlier folder of the same name untouched.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import shutil
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +19,7 @@ from pathlib import Path
 
 from analysis import __version__, book, cache, codebook, run_page
 from analysis import params as P
+from analysis.book import run_name  # noqa: F401  a run folder's name, as editions name theirs
 from analysis.results import glued_values
 
 RUNS = book.BUILD / "runs"
@@ -33,7 +32,6 @@ class RunError(ValueError):
 
 
 RUN_FILES = ("results.json", "codebook.csv", ".ipynb", ".html")  # what a run folder holds, by name or ending
-MAX_NAME = 150
 
 
 def resolve_notebook(name_or_path: str) -> str:
@@ -46,20 +44,6 @@ def resolve_notebook(name_or_path: str) -> str:
     if not known:
         raise RunError([f"notebook {name_or_path}: unknown; known notebooks: {', '.join(book.NOTEBOOKS)}"])
     return stem
-
-
-def run_name(notebook: str, overrides: dict[str, object]) -> str:
-    """A folder name that says what was run: ``training_compute__price_usd_per_gpu_hour=4``.
-
-    A name too long for a folder is cut and ends with a hash of the whole, so
-    two different runs never share a folder.
-    """
-    parts = [notebook] + [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in sorted(overrides.items())]
-    name = re.sub(r"[^A-Za-z0-9_.=,+-]", "_", "__".join(parts))
-    if len(name) <= MAX_NAME:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
-    return f"{name[:MAX_NAME - 14]}__{digest}"
 
 
 def check_out(out: Path) -> None:
@@ -79,7 +63,7 @@ def run(notebook: str, overrides: dict[str, object], out: Path | None = None, sc
 
     ``scenario`` (the scenario file's path, when one set the values) is recorded in results.json.
     """
-    from analysis import claims, data
+    from analysis import data, ledger
 
     name = resolve_notebook(notebook)
     values = P.validate(overrides, notebook=name)
@@ -119,7 +103,7 @@ def run(notebook: str, overrides: dict[str, object], out: Path | None = None, sc
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "reused_execution": reused,
             "results": glued_values(executed),
-            "claims": claims.ledger(dataset, {**P.defaults(), **values}, chapter=chapter),
+            "claims": ledger.ledger(dataset, {**P.defaults(), **values}, chapter=chapter),
         }
         (partial / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
         (partial / "codebook.csv").write_text(codebook.to_csv(codebook.results_codebook(name, results["results"])), encoding="utf-8")

@@ -324,3 +324,13 @@ def test_a_damaged_cache_entry_is_executed_again_never_used(damage):
     assert again == executed and not reused
     assert json.loads(again.read_text())["cells"]
     assert book.cached_execute("parameters", {})[1] is True  # whole again, so reused
+
+
+def test_notebook_order_follows_the_durations_measured_at_the_last_build(tmp_path, monkeypatch):
+    monkeypatch.setattr(book, "DURATIONS", tmp_path / "durations.json")
+    assert not hasattr(book, "EXPECTED_SECONDS"), "no hard-coded durations"
+    assert book.expected_seconds("training_compute") == 0.0  # never ran here: reading order
+    book.record_durations({"training_compute": 3.25, "index": 1.5})
+    book.record_durations({"index": 7.0})  # a later build that ran only the front page
+    assert book.expected_seconds("training_compute") == 3.25 and book.expected_seconds("index") == 7.0
+    assert sorted(book.NOTEBOOKS, key=book.expected_seconds, reverse=True)[:2] == ["index", "training_compute"]
