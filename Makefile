@@ -52,7 +52,7 @@ lock:
 
 ## Refresh the vendored Vega bundle (needs npm) after an Altair upgrade.
 vendor: $(STAMP)
-	$(PY) -m analysis.vendor
+	$(PY) -m analysis.build.vendor
 
 clean:
 	rm -rf _build

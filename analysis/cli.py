@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from analysis import params as P
-from analysis.runs import RunError
+from analysis.build.runs import RunError
 
 
 class UsageError(Exception):
@@ -117,13 +117,13 @@ def cmd_claims(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from analysis.book import write_parameters_cells
+    from analysis.build.book import write_parameters_cells
 
     if args.write_cells:
         for path in write_parameters_cells():
             print(f"rewrote the parameters cell of {path}")
         return 0
-    from analysis.runs import resolve_notebook
+    from analysis.build.runs import resolve_notebook
 
     name = resolve_notebook(args.notebook) if args.notebook else None
     chosen = P.for_notebook(name) if name else P.PARAMETERS
@@ -137,7 +137,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from analysis import runs
+    from analysis.build import runs
 
     name = runs.resolve_notebook(args.notebook)
     scenario = _scenario(args.scenario)
@@ -168,7 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from analysis import runs, sweep
+    from analysis.build import runs, sweep
 
     name = runs.resolve_notebook(args.notebook)
     axes = sweep.parse_axes(args.param, name)
@@ -198,7 +198,7 @@ def _edition_values(args: argparse.Namespace) -> tuple[dict | None, dict[str, ob
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from analysis import book
+    from analysis.build import book
 
     scenario, values = _edition_values(args)
     book.build_edition(values, scenario, jobs=args.jobs, edition=args.edition)
@@ -206,7 +206,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from analysis import book
+    from analysis.build import book
 
     scenario, values = _edition_values(args)
     site, label = book.edition_site(values, scenario, args.edition)
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: interrupted; the previous outputs are unchanged", file=sys.stderr)
         return 130
     except Exception as err:
-        from analysis.book import BuildError
+        from analysis.build.book import BuildError
 
         if isinstance(err, _bad_input_errors()):
             for line in err.problems:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import book
+from analysis.build import book
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,7 +157,7 @@ def test_model_menu_changes_the_energy_chart(site, browser):
 @pytest.fixture(scope="module")
 def run_page(tmp_path_factory):
     _require_browser()
-    from analysis import runs
+    from analysis.build import runs
 
     out = runs.run("training_compute", {"price_usd_per_gpu_hour": 4}, out=tmp_path_factory.mktemp("run") / "run")
     return out / "training_compute.html"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from analysis import book, codebook, runs, sweep
+from analysis.build import book, codebook, runs, sweep
 from analysis import params as P
 from analysis.results import glued_values
 

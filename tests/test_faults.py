@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import book
+from analysis.build import book
 
 ROOT = book.ROOT
 pytestmark = pytest.mark.slow

@@ -11,7 +11,8 @@ import pandas as pd
 import papermill
 import pytest
 
-from analysis import __version__, book, cache, runs, sweep
+from analysis import __version__
+from analysis.build import book, cache, runs, sweep
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,7 +216,7 @@ def test_key_changes_with_what_the_notebook_uses(repo_copy, changed):
     assert cache.key(notebook, {})["key"] != before
 
 
-@pytest.mark.parametrize("unused", ["analysis/vendor.py", "analysis/book.py", "analysis/cli.py", "data/README.md"])
+@pytest.mark.parametrize("unused", ["analysis/build/vendor.py", "analysis/build/book.py", "analysis/cli.py", "data/README.md"])
 def test_key_ignores_what_the_notebook_does_not_use(repo_copy, unused):
     notebook = repo_copy / "book" / "training_compute.ipynb"
     before = cache.key(notebook, {})["key"]

@@ -16,7 +16,7 @@ import re
 import shutil
 from pathlib import Path
 
-from analysis import book
+from analysis.build import book
 
 # The book's pages a chapter refers to (glossary terms, citations), rendered after it on its page.
 COMPANIONS = ("book/glossary.md",)

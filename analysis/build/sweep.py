@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analysis import book, codebook
+from analysis.build import book, codebook
 from analysis import params as P
 from analysis.results import glued_values
 

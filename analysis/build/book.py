@@ -24,7 +24,7 @@ from pathlib import Path
 
 from analysis import params as P
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 BUILD = ROOT / "_build"
 
 # Notebook name -> source path, in reading order. "index" is the front page (the claims ledger).
@@ -133,7 +133,7 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     """
     import papermill as pm
 
-    from analysis.papermill_ext import ENGINE  # registers the engine and the parameter check
+    from analysis.build.papermill_ext import ENGINE  # registers the engine and the parameter check
 
     source = ROOT / NOTEBOOKS[name]
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -322,7 +322,8 @@ def status_page(executed: dict[str, Path], config_extra: dict | None, previous: 
     from datetime import datetime, timezone
     from importlib.metadata import version
 
-    from analysis import __version__, cache
+    from analysis import __version__
+    from analysis.build import cache
 
     rows = ["| Notebook | Executed | Seconds |", "|---|---|---|"]
     for name, path in executed.items():
@@ -350,7 +351,7 @@ def status_page(executed: dict[str, Path], config_extra: dict | None, previous: 
 # Modules the book's Sphinx build imports, loaded by the render process ahead of time.
 RENDER_MODULES = ("jupyter_book.config", "sphinx.application", "myst_nb.sphinx_ext", "sphinx_book_theme", "sphinx_exercise",
                   "sphinxcontrib.bibtex", "sphinx_design", "sphinx_togglebutton", "sphinx_copybutton", "sphinx_external_toc",
-                  "sphinx_jupyterbook_latex", "sphinx_multitoc_numbering", "analysis.sphinx_ext")
+                  "sphinx_jupyterbook_latex", "sphinx_multitoc_numbering", "analysis.build.sphinx_ext")
 
 
 def _import_renderer() -> None:
@@ -506,7 +507,7 @@ def executed_path(name: str, key: str) -> Path:
 
 def cached_execute(name: str, parameters: dict[str, object]) -> tuple[Path, bool]:
     """Path of the executed notebook for these inputs, and whether it was reused."""
-    from analysis import cache
+    from analysis.build import cache
 
     record = cache.key(ROOT / NOTEBOOKS[name], parameters)
     executed = executed_path(name, record["key"])
@@ -577,7 +578,7 @@ def build(
 
     ``student`` leaves the exercises' solutions out of the pages.
 
-    A notebook runs only if its cache key (see :mod:`analysis.cache`) changed;
+    A notebook runs only if its cache key (see :mod:`analysis.build.cache`) changed;
     Sphinx re-renders only the pages whose staged sources changed; if nothing
     changed and ``out`` is current, nothing runs at all.
     """
@@ -641,7 +642,8 @@ def recover(out: Path) -> None:
 
 def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, config_extra: dict | None, student: bool) -> Path:
     """:func:`build`, once the inputs are checked and the lock is held."""
-    from analysis import cache, data
+    from analysis import data
+    from analysis.build import cache
 
     keys = {name: cache.key(ROOT / NOTEBOOKS[name], per_notebook[name])["key"] for name in NOTEBOOKS}
     to_run = [name for name in NOTEBOOKS if cached_copy(name, keys[name]) is None]
@@ -657,7 +659,7 @@ def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, co
         # The configuration, the table of contents and the Sphinx extension shape every page:
         # a change to any of them re-renders them all (Sphinx alone would keep stale pages).
         marker = source / "_build" / ".everything-digest"
-        shapers = [ROOT / "analysis" / "sphinx_ext.py", source / "_config.yml", source / "_toc.yml"]
+        shapers = [ROOT / "analysis" / "build" / "sphinx_ext.py", source / "_config.yml", source / "_toc.yml"]
         digest = hashlib.sha256(b"".join(p.read_bytes() for p in shapers)).hexdigest()
         everything = not marker.exists() or marker.read_text() != digest
         if to_run:

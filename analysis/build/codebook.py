@@ -207,7 +207,7 @@ def entries(notebook: str, glued: dict[str, object]) -> list[dict[str, str]]:
     number needs a unit in its name or in :data:`UNITS_BY_NAME`, and a sentence
     that quotes it or an entry in :data:`MEANINGS`).
     """
-    from analysis import book
+    from analysis.build import book
 
     quoted, called = _sentences(book.ROOT / book.NOTEBOOKS[notebook])
     rows, missing = [], []
@@ -235,7 +235,7 @@ def entries(notebook: str, glued: dict[str, object]) -> list[dict[str, str]]:
         rows.append({"name": name, "unit": unit, "meaning": meaning})
     if missing:
         raise KeyError(f"codebook: no unit or meaning for {', '.join(missing)}: name the unit in the name "
-                       "(analysis.codebook.UNITS) or declare it, and quote the number in the chapter or in MEANINGS")
+                       "(analysis.build.codebook.UNITS) or declare it, and quote the number in the chapter or in MEANINGS")
     return rows
 
 

@@ -2,7 +2,7 @@
 
 Writes, into one folder per run, the executed notebook, its HTML page (the
 chapter as the book shows it, with the run's numbers, in one file that needs no
-network: see :mod:`analysis.run_page`) and ``results.json``: every glued
+network: see :mod:`analysis.build.run_page`) and ``results.json``: every glued
 number, the claims ledger of that run, the parameters, the package version and
 the hashes of the data files. The folder appears only once everything is
 written; a failed run leaves an earlier folder of the same name untouched.
@@ -17,9 +17,10 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
-from analysis import __version__, book, cache, codebook, run_page
+from analysis import __version__
+from analysis.build import book, cache, codebook, run_page
 from analysis import params as P
-from analysis.book import run_name  # noqa: F401  a run folder's name, as editions name theirs
+from analysis.build.book import run_name  # noqa: F401  a run folder's name, as editions name theirs
 from analysis.results import glued_values
 
 RUNS = book.BUILD / "runs"
