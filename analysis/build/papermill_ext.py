@@ -11,38 +11,58 @@ notebook with the typo ignored.
 
 from __future__ import annotations
 
-from papermill.engines import NBClientEngine, NotebookExecutionManager
-from papermill.translators import PythonTranslator, papermill_translators
+import sys
 
 ENGINE = "analysis-save-once"
 
 
-class SaveOnceEngine(NBClientEngine):
-    """papermill's nbclient engine, writing the output notebook once, when execution ends (however it ends).
+def _engine_class() -> type:
+    """The engine class, made from the ``papermill.engines`` module loaded so far."""
+    engines = sys.modules["papermill.engines"]
 
-    The stock engine writes the whole notebook, charts included, before and
-    after every cell while the kernel waits: about half a second per notebook.
-    A failed or interrupted run still leaves the partly executed notebook.
-    """
+    class SaveOnceEngine(engines.NBClientEngine):
+        """papermill's nbclient engine, writing the output notebook once, when execution ends (however it ends).
 
-    @classmethod
-    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
-                         autosave_cell_every=30, **kwargs):
-        from papermill.iorw import write_ipynb
+        The stock engine writes the whole notebook, charts included, before and
+        after every cell while the kernel waits: about half a second per notebook.
+        A failed or interrupted run still leaves the partly executed notebook.
+        """
 
-        # papermill 2.7.0's Engine.execute_notebook, except that the manager gets no output
-        # path (so no write per cell) and the notebook is written once, in ``finally``.
-        nb_man = NotebookExecutionManager(nb, output_path=None, progress_bar=progress_bar,
-                                          log_output=log_output, autosave_cell_every=autosave_cell_every)
-        nb_man.notebook_start()
-        try:
-            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-        finally:
-            nb_man.cleanup_pbar()
-            nb_man.notebook_complete()
-            if output_path:
-                write_ipynb(nb_man.nb, output_path)
-        return nb_man.nb
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=30, **kwargs):
+            from papermill.iorw import write_ipynb
+
+            # papermill 2.7.0's Engine.execute_notebook, except that the manager gets no output
+            # path (so no write per cell) and the notebook is written once, in ``finally``.
+            nb_man = engines.NotebookExecutionManager(nb, output_path=None, progress_bar=progress_bar,
+                                              log_output=log_output, autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+                if output_path:
+                    write_ipynb(nb_man.nb, output_path)
+            return nb_man.nb
+
+    return SaveOnceEngine
+
+
+def __getattr__(name: str):
+    # papermill loads every engine's entry point at the end of loading papermill.engines. When
+    # this module is imported first, that happens while this module is half loaded (it imports
+    # papermill below): papermill then asks for the class before the line that defines it has run.
+    if name == "SaveOnceEngine":
+        globals()["SaveOnceEngine"] = _engine_class()
+        return globals()["SaveOnceEngine"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+from papermill.translators import PythonTranslator, papermill_translators  # noqa: E402  (loads papermill.engines)
+
+SaveOnceEngine = globals().get("SaveOnceEngine") or _engine_class()  # the class papermill registered, if it did
 
 
 class DeclaredParametersTranslator(PythonTranslator):
