@@ -37,7 +37,7 @@ def training_run(tmp_path_factory):
 
 
 def test_run_writes_the_notebook_its_page_and_the_results(training_run):
-    assert sorted(p.name for p in training_run.iterdir()) == ["results.json", "training_compute.html", "training_compute.ipynb"]
+    assert sorted(p.name for p in training_run.iterdir()) == ["codebook.csv", "results.json", "training_compute.html", "training_compute.ipynb"]
     results = json.loads((training_run / "results.json").read_text())
     assert results["parameters"]["price_usd_per_gpu_hour"] == 3.5
     assert results["parameters"]["pue"] == 1.1  # the defaults of everything not given
@@ -150,7 +150,7 @@ def test_sweep_writes_one_tidy_row_per_point_and_reports_a_failed_point(tmp_path
     assert len(failed) == 2 and all("execution failed" in e for e in failed["error"])
     energy = ok.set_index("pue")["run_energy_gwh"]
     assert energy[1.3] == pytest.approx(energy[1.1] * 1.3 / 1.1)  # energy scales with PUE
-    assert not [p for p in tmp_path.iterdir() if p.name != "grid.csv"], "no partial CSV is left behind"
+    assert not [p for p in tmp_path.iterdir() if p.name not in ("grid.csv", "grid.codebook.csv")], "no partial CSV is left behind"
 
 
 def test_sweep_from_the_command_line(tmp_path):

@@ -20,7 +20,7 @@ from pathlib import Path
 from analysis import __version__
 from analysis.build import book, cache, codebook, run_page
 from analysis import params as P
-from analysis.build.book import run_name  # noqa: F401  a run folder's name, as editions name theirs
+from analysis.build.book import MAX_NAME, run_name  # noqa: F401  a run folder's name, as editions name theirs
 from analysis.results import glued_values
 
 RUNS = book.BUILD / "runs"
