@@ -20,8 +20,7 @@ from analysis.build import book
 
 # The book's pages a chapter refers to (glossary terms, citations), rendered after it on its page.
 COMPANIONS = ("book/glossary.md",)
-# The book's whole list, as its References page has it: citations inside glued text are
-# resolved after sphinxcontrib-bibtex has decided which works a page cites.
+# Until the executed notebook is added (see add_notebook, which lists the works it cites).
 REFERENCES = "# References\n\n```{bibliography}\n:all:\n```\n"
 
 
@@ -72,9 +71,28 @@ def stage(target: Path, name: str, title: str, banner: str) -> None:
     (target / "book" / "references.md").write_text(REFERENCES, encoding="utf-8")
 
 
+_CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+_CITE_LINK = re.compile(r"#cite-([A-Za-z0-9_.:-]+)")  # a link a table's HTML makes to the References page
+
+
+def cited_keys(notebook: Path) -> list[str]:
+    """Every citation key the executed notebook cites: in its Markdown, the text it glued, and its tables' links."""
+    text = notebook.read_text(encoding="utf-8").replace("\\n", "\n")
+    keys = {key.strip() for keys in _CITE.findall(text) for key in keys.split(",") if key.strip()}
+    return sorted(keys | set(_CITE_LINK.findall(text)))
+
+
 def add_notebook(target: Path, name: str, executed: Path) -> None:
-    """Put the executed notebook where the staged table of contents expects it."""
+    """Put the executed notebook where the staged table of contents expects it, and list the works it cites.
+
+    The References section lists those works only (sphinxcontrib-bibtex's own
+    "cited" filter misses citations inside glued text, which it sees too late).
+    """
     shutil.copy2(executed, target / book.NOTEBOOKS[name])
+    keys = cited_keys(executed)
+    if keys:
+        condition = " or ".join(f'key == "{key}"' for key in keys)
+        (target / "book" / "references.md").write_text(f"# References\n\n```{{bibliography}}\n:filter: {condition}\n```\n", encoding="utf-8")
 
 
 def rendered_page(target: Path, name: str) -> Path:
