@@ -27,11 +27,11 @@ book: $(STAMP)
 
 ## Print the classroom handouts (worksheets, answer keys, the claims ledger; A4 and US Letter) into _build/handouts.
 handouts: $(STAMP)
-	$(PY) -m analysis.handouts $(if $(SCENARIO),--scenario $(SCENARIO))
+	$(PY) -m analysis.build.handouts $(if $(SCENARIO),--scenario $(SCENARIO))
 
 ## Pre-build the student edition once per classroom experiment that has no slider (see book/teachers.md).
 classroom: $(STAMP)
-	$(PY) -m analysis.editions --edition student
+	$(PY) -m analysis.build.editions --edition student
 
 ## Open the notebooks in JupyterLab (runs at http://localhost:8888; Ctrl-C to stop). See README, "Working in JupyterLab".
 lab: $(STAMP)
@@ -60,7 +60,7 @@ lock:
 
 ## Refresh the vendored Vega bundle (needs npm) after an Altair upgrade.
 vendor: $(STAMP)
-	$(PY) -m analysis.vendor
+	$(PY) -m analysis.build.vendor
 
 clean:
 	rm -rf _build

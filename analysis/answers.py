@@ -1,7 +1,7 @@
 """Each exercise's answer, computed under a run's parameters by the functions the chapters' solutions call.
 
 For people: every answer carries its working as arithmetic a student with a calculator can follow
-(the answer key, :mod:`analysis.handouts`); for the page: the number a student types into an exercise's
+(the answer key, :mod:`analysis.build.handouts`); for the page: the number a student types into an exercise's
 answer box, with its unit and tolerance (:func:`answer_box_data`, read by ``book/_static/answers.js``).
 """
 

@@ -8,7 +8,10 @@ use log scales; every mark has a tooltip.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+import json
+import re
 
 import altair as alt
 import pandas as pd
@@ -127,6 +130,23 @@ def _categories(spec: dict, channel: str) -> set:
     return {row[f] for row in rows for f in fields if row.get(f) is not None}
 
 
+_CHART_IDS: set[str] = set()
+
+
+def _chart_id(spec: dict) -> str:
+    """The chart's element id from its content, not Altair's random one: the same book gives the same bytes.
+
+    A second chart with the same content on a page gets a numbered id.
+    """
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+    chart_id, n = f"altair-viz-{digest}", 1
+    while chart_id in _CHART_IDS:
+        n += 1
+        chart_id = f"altair-viz-{digest}-{n}"
+    _CHART_IDS.add(chart_id)
+    return chart_id
+
+
 def book_renderer(spec: dict, **metadata) -> dict:
     """Altair's HTML output, plus a static SVG of the same chart for print and for readers without JavaScript.
 
@@ -139,6 +159,7 @@ def book_renderer(spec: dict, **metadata) -> dict:
     static_spec = wrap_titles(spec)
     bundle = html_renderer(fit_to_container(dict(spec)), **metadata)
     interactive = bundle["text/html"] if isinstance(bundle, dict) else bundle[0]["text/html"]
+    interactive = _vega_once() + re.sub(r"altair-viz-[0-9a-f]{32}", _chart_id(spec), interactive)
     svg = base64.b64encode(_static_svg(static_spec).encode("utf-8")).decode("ascii")
     alt_text = html.escape(spec.get("description", "Chart"), quote=True)
     fallback = (
@@ -146,6 +167,32 @@ def book_renderer(spec: dict, **metadata) -> dict:
         '<noscript><style>.chart-static{display:block !important}</style></noscript>'
     )
     return {"text/html": f'<div class="chart-interactive">{interactive}</div>{fallback}'}
+
+
+# Set by the book's build for the kernels it starts: the book's pages load the vendored bundle themselves.
+IN_BOOK = "ANALYSIS_IN_BOOK"
+_VEGA_SENT: list[bool] = []
+
+
+def _vega_once() -> str:
+    """Outside the book, the vendored Vega bundle inline with the kernel's first chart, so charts draw offline.
+
+    Altair's output otherwise loads Vega from a CDN: in plain Jupyter and in
+    ``jupyter nbconvert --execute --to html`` with no network, no chart would
+    draw. The bundle (book/_static/vega-bundle.js) defines ``vegaEmbed`` and
+    tells Altair's loader its versions are present, so later charts of the
+    same page use it. Inside the book every page loads it once, so nothing is added.
+    """
+    import os
+    from pathlib import Path
+
+    if os.environ.get(IN_BOOK) or _VEGA_SENT:
+        return ""
+    _VEGA_SENT.append(True)
+    path = Path(__file__).resolve().parent.parent / "book" / "_static" / "vega-bundle.js"
+    code = path.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    # The static copy is for print and for readers without JavaScript, as the book's style sheet has it.
+    return f"<style>img.chart-static{{display:none !important}}</style><script>{code}</script>"
 
 
 alt.renderers.register("book", book_renderer)

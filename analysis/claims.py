@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from analysis.data import Dataset
+if TYPE_CHECKING:  # for annotations only: data imports this module to check claims.csv
+    from analysis.data import Dataset
 
 # The verdicts, in the order the rule tries them. ``key`` is the stable machine interface
 # (the ledger's JSON); ``word`` is what every page, table and exercise prints; ``meaning``
@@ -132,7 +133,7 @@ class Computed:
     details: dict = field(default_factory=dict)
 
 
-CheckFunction = Callable[[Dataset, dict, dict], Computed]
+CheckFunction = Callable[["Dataset", dict, dict], Computed]
 CHECKS: dict[str, CheckFunction] = {}
 
 
@@ -207,24 +208,17 @@ def quote_problems(claims_frame, path: str = "data/claims.csv") -> list[str]:
     return problems
 
 
-def _load_checks() -> None:
-    # Importing the chapter modules registers their checks.
-    import analysis.training_analysis  # noqa: F401
-
-    try:
-        import analysis.inference_analysis  # noqa: F401
-    except ModuleNotFoundError as err:
-        if err.name != "analysis.inference_analysis":
-            raise
-
-
 def evaluate(data: Dataset, claim_id: str, params: dict) -> dict:
-    """One ledger entry: the claim, what we computed, and the verdict."""
-    _load_checks()
+    """One ledger entry: the claim, what we computed, and the verdict.
+
+    The check must be registered: each chapter's analysis module registers its
+    own when imported, and :mod:`analysis.ledger` imports them all.
+    """
     row = data.claims.loc[claim_id]
     name = row["check"]
     if name not in CHECKS:
-        raise KeyError(f"data/claims.csv: claim {claim_id}: unknown check {name!r}; known checks: {', '.join(sorted(CHECKS))}")
+        raise KeyError(f"data/claims.csv: claim {claim_id}: unknown check {name!r}; known checks: {', '.join(sorted(CHECKS))} "
+                       "(a chapter's checks are registered when its analysis module is imported; analysis.ledger imports every chapter)")
     computed = CHECKS[name](data, params, parse_args(row["check_args"]))
     verdict = computed.verdict or judge(row["claimed_low"], row["claimed_high"], computed.low, computed.high, computed.value)
     word(verdict)  # a check's own verdict must be one of the keys

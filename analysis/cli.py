@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from analysis import params as P
-from analysis.runs import RunError
+from analysis.build.runs import RunError
 
 
 class UsageError(Exception):
@@ -100,14 +100,14 @@ def changed_parameters(values: dict[str, object]) -> str:
 def cmd_claims(args: argparse.Namespace) -> int:
     values = {**_scenario_values(args.scenario), **parse_overrides(args.param)}
     params = P.validate(values)
-    from analysis import claims, data  # pandas: only once the input is known to be good
+    from analysis import data, ledger  # pandas: only once the input is known to be good
 
     dataset = data.load()
     chapters = list(dict.fromkeys(dataset.claims["chapter"]))
     if args.chapter is not None and args.chapter not in chapters:
         raise UsageError([f"--chapter {args.chapter}: unknown; chapters with claims: {', '.join(chapters)}"])
     try:
-        entries = claims.ledger(dataset, params, chapter=args.chapter)
+        entries = ledger.ledger(dataset, params, chapter=args.chapter)
     except ValueError as err:  # a setting the serving model refuses (FP8 on an A100, weights that do not fit) is bad input
         problems = getattr(err, "problems", None) or [str(err)]
         raise UsageError(problems) from None
@@ -171,13 +171,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from analysis.book import write_parameters_cells
+    from analysis.build.book import write_parameters_cells
 
     if args.write_cells:
         for path in write_parameters_cells():
             print(f"rewrote the parameters cell of {path}")
         return 0
-    from analysis.runs import resolve_notebook
+    from analysis.build.runs import resolve_notebook
 
     name = resolve_notebook(args.notebook) if args.notebook else None
     chosen = P.for_notebook(name) if name else P.PARAMETERS
@@ -191,7 +191,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from analysis import runs
+    from analysis.build import runs
 
     name = runs.resolve_notebook(args.notebook)
     scenario = _scenario(args.scenario)
@@ -222,7 +222,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from analysis import runs, sweep
+    from analysis.build import runs, sweep
 
     name = runs.resolve_notebook(args.notebook)
     axes = sweep.parse_axes(args.param, name)
@@ -252,7 +252,7 @@ def _edition_values(args: argparse.Namespace) -> tuple[dict | None, dict[str, ob
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from analysis import book
+    from analysis.build import book
 
     scenario, values = _edition_values(args)
     book.build_edition(values, scenario, jobs=args.jobs, edition=args.edition)
@@ -260,7 +260,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from analysis import book
+    from analysis.build import book
 
     scenario, values = _edition_values(args)
     site, label = book.edition_site(values, scenario, args.edition)
@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: interrupted; the previous outputs are unchanged", file=sys.stderr)
         return 130
     except Exception as err:
-        from analysis.book import BuildError
+        from analysis.build.book import BuildError
 
         if isinstance(err, _bad_input_errors()):
             for line in err.problems:
@@ -342,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(err, BuildError):
             raise
         print(f"error: {err}", file=sys.stderr)
-        print("error: nothing was overwritten; the previous build is unchanged", file=sys.stderr)
+        if not err.one_line:
+            print("error: nothing was overwritten; the previous build is unchanged", file=sys.stderr)
         return 1
 
 

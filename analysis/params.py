@@ -386,7 +386,7 @@ def validate(values: dict[str, object], notebook: str | None = None) -> dict[str
 def refuse_undeclared(namespace: dict[str, object], injected: list[str]) -> None:
     """Raise ParameterError if an injected name is not a parameter the notebook's ``parameters`` cell declared.
 
-    Called by the cell papermill injects (see :mod:`analysis.papermill_ext`),
+    Called by the cell papermill injects (see :mod:`analysis.build.papermill_ext`),
     before its assignments, so ``namespace`` holds what the ``parameters`` cell
     defined. Only notebooks that import this module are checked. One line per
     unknown name, naming the nearest declared ones.

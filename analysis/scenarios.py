@@ -20,7 +20,7 @@ BOOK = Path(__file__).resolve().parent.parent / "book"
 
 
 def notebooks() -> list[str]:
-    """The book's notebooks by name (read from book/, not analysis.book, so the chapters that load
+    """The book's notebooks by name (read from book/, not analysis.build.book, so the chapters that load
     scenarios do not depend on the build code in the cache key)."""
     return sorted(p.stem for p in BOOK.glob("*.ipynb"))
 

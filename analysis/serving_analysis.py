@@ -337,7 +337,7 @@ def fit(m: Measurements, facility: tuple[float, float], rows=None, iterations: i
 
 def facility_defaults(data) -> tuple[float, float]:
     """The host-and-idle factor and PUE that carry a prediction to a server or facility boundary: their sourced central values."""
-    from analysis.inference_analysis import input_ranges
+    from analysis.inputs import input_ranges
 
     ranges = input_ranges(data)
     return float(ranges.loc["host_overhead_factor", "central"]), float(ranges.loc["serving_pue", "central"])
@@ -499,7 +499,7 @@ class ServingInputs:
     ``models`` and ``hardware``: id -> row (numbers as float, empty cells as None,
     estimate ranges as ``<column>_low``/``_high``); ``input_ranges``: input of
     data/inference_inputs.csv -> {low, central, high, parameter, scale, discrete},
-    with the scale and discreteness analysis.inference_analysis gives it.
+    with the scale and discreteness analysis.inputs gives it.
     """
 
     models: dict
@@ -517,7 +517,7 @@ def _plain(value):
 
 def serving_inputs(data) -> ServingInputs:
     """The :class:`ServingInputs` of a loaded, validated Dataset."""
-    from analysis.inference_analysis import DISCRETE_INPUTS, RANGE_SCALES, input_ranges
+    from analysis.inputs import DISCRETE_INPUTS, RANGE_SCALES, input_ranges
 
     def rows(frame):
         return {str(key): {column: _plain(value) for column, value in row.items()} for key, row in frame.iterrows()}
@@ -534,7 +534,7 @@ def serving_inputs(data) -> ServingInputs:
 
 
 # The files a cached ServingInputs depends on: the data, and the code that validates and reads it.
-_CACHE_SOURCES = ("analysis/data.py", "analysis/energy_tables.py", "analysis/schema.py", "analysis/inference_analysis.py",
+_CACHE_SOURCES = ("analysis/data.py", "analysis/energy_tables.py", "analysis/schema.py", "analysis/inference_analysis.py", "analysis/inputs.py",
                   "analysis/serving_analysis.py")
 
 
@@ -587,11 +587,11 @@ def _lookup(rows: dict, key: str, what: str, parameter: str) -> dict:
 
 
 def input_range(inputs: ServingInputs, params: Mapping[str, object], name: str):
-    """A sourced input's range, following its parameter as analysis.inference_analysis.input_range does.
+    """A sourced input's range, following its parameter as analysis.inputs.input_range does.
 
     At the parameter's sourced central value the range is the sourced one; a
     pinned input (``pinned_inputs``) is fixed at its parameter's value; otherwise
-    both ends move on the input's scale (analysis.inference_analysis._scaled).
+    both ends move on the input's scale (analysis.inputs._scaled).
     """
     from analysis.uncertainty import Range
 
@@ -604,7 +604,7 @@ def input_range(inputs: ServingInputs, params: Mapping[str, object], name: str):
         return Range(value, value, value, r["discrete"])
     if value == central:
         return Range(low, central, high, r["discrete"])
-    from analysis.inference_analysis import _scaled  # the one implementation of the scales
+    from analysis.inputs import _scaled  # the one implementation of the scales
 
     return Range(min(_scaled(low, central, value, r["scale"]), value), value,
                  max(_scaled(high, central, value, r["scale"]), value), r["discrete"])

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from analysis import book, data, handouts, params as P
+from analysis import data, params as P
+from analysis.build import book, handouts
 from tests.test_browser import browser, _require_browser  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ from pathlib import Path
 import altair as alt
 import pytest
 
-from analysis import book
+from analysis.build import book
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,7 +190,7 @@ def test_citations_resolve_without_scanning_every_installed_package(monkeypatch)
     import pybtex.plugin
     from pybtex.backends.plaintext import Backend
 
-    from analysis import sphinx_ext
+    from analysis.build import sphinx_ext
 
     sphinx_ext._register_pybtex_backend()
     monkeypatch.setattr(pybtex.plugin, "entry_points", lambda **kwargs: pytest.fail("pybtex scanned the entry points"))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import book
+from analysis.build import book
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,4 +151,78 @@ def test_model_menu_changes_the_energy_chart(site, browser):
     menu.select_option(index=0)  # the smallest model
     page.wait_for_timeout(300)
     assert label.text_content() != before
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def run_page(tmp_path_factory):
+    _require_browser()
+    from analysis.build import runs
+
+    out = runs.run("training_compute", {"price_usd_per_gpu_hour": 4}, out=tmp_path_factory.mktemp("run") / "run")
+    return out / "training_compute.html"
+
+
+def test_a_runs_page_is_the_chapter_with_the_runs_numbers_offline(site, browser, run_page):
+    """A run's page opens from disk with nothing else: the book's chapter, its numbers, citations resolved, each chart once."""
+    out, base = site
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems = {"console": [], "blocked": []}
+    page.on("console", lambda m: problems["console"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems["console"].append(str(e)))
+
+    def route(r):
+        if r.request.url == run_page.as_uri():
+            r.continue_()
+        else:
+            problems["blocked"].append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(run_page.as_uri(), wait_until="load")
+    charts = page.locator("div[id^=altair-viz-]")
+    for i in range(charts.count()):
+        svg = charts.nth(i).locator("svg.marks").first
+        svg.wait_for(timeout=10_000)
+        assert svg.locator("path, rect, line, circle, text").count() > 0, f"chart {i} drew nothing"
+    page.screenshot(path=str(SCREENSHOTS / "run__training_compute.png"), full_page=True)
+    title, text = page.title(), page.locator("main").inner_text()
+    assert title.startswith("Did DeepSeek-V3 need only 9 % of the training compute?") and "price_usd_per_gpu_hour = 4" in title
+    # 2.788M GPU-hours (DeepSeek-V3's counted stages) x $4 per GPU-hour = $11.152M: the run's number, in the prose.
+    assert "11.15 million dollars at $4.00 per GPU-hour" in text
+    assert "{glue" not in text and "{cite" not in text and "{numref" not in text
+    cited = page.locator("a[href^='#cite-']")
+    assert cited.count() >= 10
+    for i in range(cited.count()):
+        target = cited.nth(i).get_attribute("href")[1:]
+        assert page.locator(f"[id='{target}']").count() == 1, f"citation {target} does not resolve on the page"
+    # Each chart once: as many as the book's own page of this chapter draws, no two alike.
+    book_page, _ = open_page(browser, base, "book/training_compute.html")
+    assert charts.count() == book_page.locator("div[id^=altair-viz-]").count() >= 5
+    specs = page.evaluate("() => [...document.querySelectorAll('div[id^=altair-viz-]')].map(d => d.nextElementSibling ? d.nextElementSibling.textContent : d.id)")
+    assert len(set(specs)) == len(specs)
+    assert problems == {"console": [], "blocked": []}
+    book_page.close()
+    page.close()
+
+
+def test_plain_nbconvert_output_draws_its_charts_offline(tmp_path, browser):
+    """``jupyter nbconvert --execute --to html`` outside the book: every chart draws with no network, once."""
+    env = {k: v for k, v in os.environ.items() if k != book.IN_BOOK}
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "html", "--output-dir", str(tmp_path),
+                    str(ROOT / "book" / "training_compute.ipynb")], check=True, env=env, capture_output=True)
+    html = tmp_path / "training_compute.html"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, blocked = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url == html.as_uri() else (blocked.append(r.request.url), r.abort()))
+    page.goto(html.as_uri(), wait_until="load")
+    charts = page.locator("div[id^=altair-viz-]")
+    assert charts.count() >= 5
+    for i in range(charts.count()):
+        svg = charts.nth(i).locator("svg.marks").first
+        svg.wait_for(timeout=10_000)
+        assert svg.locator("path, rect, line, circle, text").count() > 0, f"chart {i} drew nothing"
+    assert page.locator("img.chart-static:visible").count() == 0, "each chart once: the static copy stays hidden"
+    assert errors == []
     page.close()

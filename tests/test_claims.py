@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from analysis import claims, params
+from analysis import ledger as composed
 from analysis.claims import judge
 
 TRAINING_IDS = {
@@ -21,7 +22,7 @@ def by_id(entries):
 
 @pytest.fixture(scope="module")
 def ledger(dataset):
-    return by_id(claims.ledger(dataset, params.validate({}), chapter="training_compute"))
+    return by_id(composed.ledger(dataset, params.validate({}), chapter="training_compute"))
 
 
 def test_all_nine_training_claims_are_judged(ledger):
@@ -54,13 +55,13 @@ def test_default_verdicts(ledger):
 
 
 def test_a_higher_price_makes_the_cost_claim_understate(dataset):
-    entry = claims.evaluate(dataset, "training.cost", params.validate({"price_usd_per_gpu_hour": 4.0}))
+    entry = composed.evaluate(dataset, "training.cost", params.validate({"price_usd_per_gpu_hour": 4.0}))
     assert entry["computed"]["value"] == pytest.approx(11_152_000)
     assert entry["verdict"] == "too_low"
 
 
 def test_pre_training_alone_makes_the_gpu_hour_claim_overstate(dataset):
-    entry = claims.evaluate(dataset, "training.deepseek_gpu_hours", params.validate({"deepseek_stages": ["pre_training"]}))
+    entry = composed.evaluate(dataset, "training.deepseek_gpu_hours", params.validate({"deepseek_stages": ["pre_training"]}))
     assert entry["computed"]["value"] == 2_664_000
     assert entry["verdict"] == "too_high"
 
@@ -84,7 +85,7 @@ def test_head_to_head_is_mixed_when_signals_disagree(dataset, monkeypatch):
     arena = dataset.arena.copy()
     arena.loc["deepseek-v3", "elo"] = 1200  # Arena now favours Llama; benchmarks still favour DeepSeek
     monkeypatch.setattr(dataset, "_tables", {**dataset._tables, "arena": arena})
-    assert claims.evaluate(dataset, "training.stronger_model", params.validate({}))["verdict"] == "mixed"
+    assert composed.evaluate(dataset, "training.stronger_model", params.validate({}))["verdict"] == "mixed"
 
 
 def run_cli(*args):

@@ -74,15 +74,15 @@ def test_the_teachers_page_prepares_the_lesson():
     cells = json.loads((ROOT / "book" / "inference_vs_search.ipynb").read_text(encoding="utf-8"))["cells"]
     assert any('glue("pairs_task_text"' in "".join(c["source"]) for c in cells)
     make = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "classroom:" in make and "-m analysis.editions" in make
+    assert "classroom:" in make and "-m analysis.build.editions" in make
 
 
 def test_make_classroom_builds_one_student_edition_per_experiment(monkeypatch, capsys):
-    from analysis import book
+    from analysis.build import book
 
     built = []
     monkeypatch.setattr(book, "build_edition", lambda values, scenario, jobs=0, edition="default": built.append((values, edition)))
-    from analysis import editions
+    from analysis.build import editions
 
     assert editions.main([]) == 0
     assert built == [(v, "student") for v in classroom.experiment_editions()]

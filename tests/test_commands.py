@@ -11,7 +11,8 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
-from analysis import cli, params, results, scenarios, sphinx_ext, sweep
+from analysis import cli, params, results, scenarios
+from analysis.build import sphinx_ext, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = ROOT / "book" / "training_compute.ipynb"

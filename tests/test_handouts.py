@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from analysis import data, handouts, params as P
+from analysis import data, params as P
+from analysis.build import handouts
 from tests.test_browser import _require_browser
 
 pytestmark = pytest.mark.slow

@@ -9,6 +9,7 @@ import pytest
 
 from analysis import claims, data, params
 from analysis import inference_analysis as ia
+from analysis import ledger as composed
 from analysis.energy_tables import check_inputs
 from analysis.scenarios import ScenarioError, load_scenario
 from analysis.schema import DataError
@@ -28,7 +29,7 @@ def by_id(entries):
 
 @pytest.fixture(scope="module")
 def ledger(dataset):
-    return by_id(claims.ledger(dataset, params.validate({}), chapter="inference_vs_search"))
+    return by_id(composed.ledger(dataset, params.validate({}), chapter="inference_vs_search"))
 
 
 @pytest.fixture(scope="module")
@@ -298,12 +299,12 @@ def test_search_claim_spans_the_published_figures(ledger):
 
 
 def test_ledger_is_reproducible(dataset, ledger):
-    again = by_id(claims.ledger(dataset, params.validate({}), chapter="inference_vs_search"))
+    again = by_id(composed.ledger(dataset, params.validate({}), chapter="inference_vs_search"))
     assert {k: e["computed"] for k, e in again.items()} == {k: e["computed"] for k, e in ledger.items()}
 
 
 def test_epoch_scenario_reproduces_0_30_wh(dataset, epoch_params):
-    entries = by_id(claims.ledger(dataset, epoch_params, chapter="inference_vs_search"))
+    entries = by_id(composed.ledger(dataset, epoch_params, chapter="inference_vs_search"))
     assert set(entries) == INFERENCE_IDS
     frontier = entries["inference.llm_request_energy.frontier"]["computed"]
     assert frontier["value"] / 3600 == pytest.approx(0.30, rel=0.02)
@@ -467,7 +468,7 @@ def test_every_claims_value_lies_in_its_interval_for_random_parameters(dataset):
     rng = np.random.default_rng(11)
     for trial in range(150):
         values = random_parameters(rng)
-        for entry in claims.ledger(dataset, values):
+        for entry in composed.ledger(dataset, values):
             c = entry["computed"]
             assert c["low"] <= c["value"] <= c["high"], (trial, entry["id"], c, values)
 
@@ -478,7 +479,7 @@ def test_every_claims_value_lies_in_its_interval_for_random_parameters(dataset):
     {"batch_size": 1},
 ])
 def test_the_reported_contradictions_are_gone(dataset, values):
-    for entry in claims.ledger(dataset, params.validate(values), chapter="inference_vs_search"):
+    for entry in composed.ledger(dataset, params.validate(values), chapter="inference_vs_search"):
         c = entry["computed"]
         assert c["low"] <= c["value"] <= c["high"], entry["id"]
         if entry["claimed"]["low"] <= c["value"] <= entry["claimed"]["high"]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import book
+from analysis.build import book
 from analysis.results import glued_values
 
 pytestmark = pytest.mark.slow

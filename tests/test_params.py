@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from analysis import params as P
-from analysis.book import NOTEBOOKS
+from analysis.build.book import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,7 +52,7 @@ def test_notebook_parameters_cell_matches_the_declarations(name):
 def test_prune_keeps_the_most_recently_used_copies(tmp_path, monkeypatch):
     import os
 
-    from analysis import book
+    from analysis.build import book
 
     monkeypatch.setattr(book, "BUILD", tmp_path)
     folder = tmp_path / "executed"

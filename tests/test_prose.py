@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis import book, prose
+from analysis import prose
+from analysis.build import book
 from analysis import inference_analysis as ia
 from analysis import params as P
 from analysis import training_analysis as ta

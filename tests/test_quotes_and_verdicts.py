@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import claims, data, formatting, params
+from analysis import claims, data, formatting, ledger, params
 from analysis import inference_analysis as ia
 from analysis.claims import compose, judge, quote_fragments, quote_in_sentence
 from analysis.schema import DataError
@@ -33,7 +33,7 @@ def rows(dataset):
 
 @pytest.fixture(scope="module")
 def entries(dataset):
-    return claims.ledger(dataset, params.validate({}))
+    return ledger.ledger(dataset, params.validate({}))
 
 
 # ---- 1. quotes are cut from one stored sentence, in order ----

@@ -11,7 +11,8 @@ import pandas as pd
 import papermill
 import pytest
 
-from analysis import __version__, book, cache, runs, sweep
+from analysis import __version__
+from analysis.build import book, cache, runs, sweep
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,7 @@ def training_run(tmp_path_factory):
 
 
 def test_run_writes_the_notebook_its_page_and_the_results(training_run):
-    assert sorted(p.name for p in training_run.iterdir()) == ["results.json", "training_compute.html", "training_compute.ipynb"]
+    assert sorted(p.name for p in training_run.iterdir()) == ["codebook.csv", "results.json", "training_compute.html", "training_compute.ipynb"]
     results = json.loads((training_run / "results.json").read_text())
     assert results["parameters"]["price_usd_per_gpu_hour"] == 3.5
     assert results["parameters"]["pue"] == 1.1  # the defaults of everything not given
@@ -50,6 +51,11 @@ def test_run_writes_the_notebook_its_page_and_the_results(training_run):
     page = (training_run / "training_compute.html").read_text()
     assert "<html" in page and 'id="altair-viz-' in page
     assert not re.findall(r'<script[^>]+src="https?:', page), "the page loads no script from outside"
+    # The chapter as the book renders it: roles resolved, titled with the chapter and the changed parameter.
+    assert not re.findall(r"\{(?:glue|cite|numref)[:}]", page)
+    assert "<title>Did DeepSeek-V3 need only 9 % of the training compute? · run with price_usd_per_gpu_hour = 3.5</title>" in page
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)
+    assert not re.findall(r'(?:src|href)="(?![a-z]+:|#)[^"]+"', markup), "the page refers to no other file"
 
 
 def test_a_second_identical_run_reuses_the_execution(training_run, tmp_path, monkeypatch):
@@ -144,7 +150,7 @@ def test_sweep_writes_one_tidy_row_per_point_and_reports_a_failed_point(tmp_path
     assert len(failed) == 2 and all("execution failed" in e for e in failed["error"])
     energy = ok.set_index("pue")["run_energy_gwh"]
     assert energy[1.3] == pytest.approx(energy[1.1] * 1.3 / 1.1)  # energy scales with PUE
-    assert not [p for p in tmp_path.iterdir() if p.name != "grid.csv"], "no partial CSV is left behind"
+    assert not [p for p in tmp_path.iterdir() if p.name not in ("grid.csv", "grid.codebook.csv")], "no partial CSV is left behind"
 
 
 def test_sweep_from_the_command_line(tmp_path):
@@ -210,7 +216,7 @@ def test_key_changes_with_what_the_notebook_uses(repo_copy, changed):
     assert cache.key(notebook, {})["key"] != before
 
 
-@pytest.mark.parametrize("unused", ["analysis/vendor.py", "analysis/book.py", "analysis/cli.py", "data/README.md"])
+@pytest.mark.parametrize("unused", ["analysis/build/vendor.py", "analysis/build/book.py", "analysis/cli.py", "data/README.md"])
 def test_key_ignores_what_the_notebook_does_not_use(repo_copy, unused):
     notebook = repo_copy / "book" / "training_compute.ipynb"
     before = cache.key(notebook, {})["key"]
@@ -319,3 +325,13 @@ def test_a_damaged_cache_entry_is_executed_again_never_used(damage):
     assert again == executed and not reused
     assert json.loads(again.read_text())["cells"]
     assert book.cached_execute("parameters", {})[1] is True  # whole again, so reused
+
+
+def test_notebook_order_follows_the_durations_measured_at_the_last_build(tmp_path, monkeypatch):
+    monkeypatch.setattr(book, "DURATIONS", tmp_path / "durations.json")
+    assert not hasattr(book, "EXPECTED_SECONDS"), "no hard-coded durations"
+    assert book.expected_seconds("training_compute") == 0.0  # never ran here: reading order
+    book.record_durations({"training_compute": 3.25, "index": 1.5})
+    book.record_durations({"index": 7.0})  # a later build that ran only the front page
+    assert book.expected_seconds("training_compute") == 3.25 and book.expected_seconds("index") == 7.0
+    assert sorted(book.NOTEBOOKS, key=book.expected_seconds, reverse=True)[:2] == ["index", "training_compute"]

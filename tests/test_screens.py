@@ -163,7 +163,8 @@ def test_an_exercise_whose_answer_the_page_states_is_marked_check_your_reading(s
 
     from bs4 import BeautifulSoup
 
-    from analysis import data, handouts, params
+    from analysis import data, params
+    from analysis.build import handouts
 
     out, _ = site
     soup = BeautifulSoup((out / "book" / f"{chapter}.html").read_text(encoding="utf-8"), "html.parser")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import book, claims, cli, data, inference_analysis as ia, params, training as tr
+from analysis import claims, cli, data, inference_analysis as ia, params, training as tr
+from analysis.build import book
 from analysis.results import glued_values
 
 ROOT = Path(__file__).resolve().parent.parent

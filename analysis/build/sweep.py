@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analysis import book
+from analysis.build import book, codebook
 from analysis import params as P
 from analysis.results import glued_values
 
@@ -108,6 +108,21 @@ def _run_point(notebook: str, point: dict[str, object]) -> dict[str, object]:
     return {"status": "ok", "error": "", **values}
 
 
+def _write(path: Path, write) -> None:
+    """Write ``path`` whole or not at all: ``write`` fills a partial file that then replaces it."""
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def codebook_path(out: Path) -> Path:
+    """The codebook written beside a sweep's CSV: ``sweep.csv`` -> ``sweep.codebook.csv``."""
+    return out.with_name(f"{out.stem}.codebook.csv")
+
+
 def sweep(notebook: str, axes: dict[str, list[object]], out: Path, jobs: int = 0) -> pd.DataFrame:
     import pandas as pd  # here, not at the top, so a mistyped sweep fails fast
     from tqdm import tqdm
@@ -129,10 +144,10 @@ def sweep(notebook: str, axes: dict[str, list[object]], out: Path, jobs: int = 0
         if p.type is int and name in frame and pd.api.types.is_numeric_dtype(frame[name]):
             frame[name] = frame[name].astype("Int64")
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.{uuid.uuid4().hex}.partial")
-    try:
-        frame.to_csv(partial, index=False)
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
+    _write(out, lambda path: frame.to_csv(path, index=False))
+    ok = [rows[i] for i in range(len(points)) if rows[i]["status"] == "ok"]
+    if ok:  # the columns of an ok point, in the CSV's order: what each one is
+        row = {c: ok[0].get(c) for c in frame.columns}
+        text = codebook.to_csv(codebook.sweep_codebook(notebook, row))
+        _write(codebook_path(out), lambda path: path.write_text(text, encoding="utf-8"))
     return frame

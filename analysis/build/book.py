@@ -19,11 +19,12 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from analysis import params as P
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 BUILD = ROOT / "_build"
 
 # Notebook name -> source path, in reading order. "index" is the front page (the claims ledger).
@@ -41,8 +42,18 @@ STATUS_MARKER = "BUILD-STATUS"
 STATUS_PACKAGES = ("jupyter-book", "sphinx", "myst-nb", "papermill", "pandas", "numpy", "altair", "vl-convert-python")
 
 
+IN_BOOK = "ANALYSIS_IN_BOOK"  # analysis.charts.IN_BOOK: set for the kernels that execute the book's notebooks
+
+
 class BuildError(RuntimeError):
-    """A step of the build failed; the previous site is untouched."""
+    """A step of the build failed; the previous site is untouched.
+
+    ``one_line``: the message says all there is (nothing was started, so there is nothing to reassure about).
+    """
+
+    def __init__(self, message: str, one_line: bool = False):
+        super().__init__(message)
+        self.one_line = one_line
 
 
 def split_by_notebook(values: dict[str, object]) -> dict[str, dict[str, object]]:
@@ -69,7 +80,13 @@ def finish_executed(path: Path, source: str) -> None:
         record["input_path"], record["output_path"] = source, None
         for key in VOLATILE_METADATA:
             record.pop(key, None)
-    for cell in nb["cells"]:
+    for i, cell in enumerate(nb["cells"]):
+        for j, output in enumerate(cell.get("outputs", [])):
+            for mime, text in output.get("data", {}).items():
+                if "html" in mime:
+                    output["data"][mime] = _pinned_table_ids(text, f"{source}:{i}:{j}")
+                elif mime.endswith("text/plain"):  # "<pandas...Styler at 0x7f...>": a memory address
+                    output["data"][mime] = _no_addresses(text)
         meta = cell.get("metadata", {})
         meta.pop("execution", None)  # the kernel's timestamps
         for key in VOLATILE_METADATA:
@@ -78,6 +95,32 @@ def finish_executed(path: Path, source: str) -> None:
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
+
+
+def _no_addresses(text: str | list[str]) -> str | list[str]:
+    """An object's text form without the memory address Python prints in it (different on every run)."""
+    return [_ADDRESS.sub(">", t) for t in text] if isinstance(text, list) else _ADDRESS.sub(">", text)
+
+
+_TABLE_ID = re.compile(r"(?<=T_)[0-9a-f]{5}(?![0-9a-f])")
+
+
+def _pinned_table_ids(text: str | list[str], where: str) -> str | list[str]:
+    """A styled table's HTML with pandas' random element ids (``T_8753d``) replaced by ids from where it is.
+
+    pandas' Styler names each table with a random ``uuid``; the same table in
+    the same place now gets the same id in every build.
+    """
+    whole = "".join(text) if isinstance(text, list) else text
+    found = list(dict.fromkeys(_TABLE_ID.findall(whole)))
+    if not found:
+        return text
+    pinned = {old: hashlib.sha256(f"{where}:{k}".encode()).hexdigest()[:5] for k, old in enumerate(found)}
+    whole = _TABLE_ID.sub(lambda m: pinned[m.group(0)], whole)
+    return whole.splitlines(keepends=True) if isinstance(text, list) else whole
 
 
 def execute(name: str, parameters: dict[str, object], output: Path) -> float:
@@ -90,13 +133,14 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     """
     import papermill as pm
 
-    from analysis.papermill_ext import ENGINE  # registers the engine and the parameter check
+    from analysis.build.papermill_ext import ENGINE  # registers the engine and the parameter check
 
     source = ROOT / NOTEBOOKS[name]
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.stem}.{uuid.uuid4().hex}.partial.ipynb")
     start = time.perf_counter()
     sockets = tempfile.TemporaryDirectory(prefix="kernel-")
+    os.environ[IN_BOOK] = "1"  # inherited by the kernel: the book's pages bring Vega, so charts do not (analysis.charts)
     try:
         pm.execute_notebook(
             str(source), str(partial), parameters=parameters, cwd=str(source.parent),
@@ -117,6 +161,7 @@ def execute(name: str, parameters: dict[str, object], output: Path) -> float:
     finally:
         partial.unlink(missing_ok=True)
         sockets.cleanup()
+        os.environ.pop(IN_BOOK, None)
     return time.perf_counter() - start
 
 
@@ -277,7 +322,8 @@ def status_page(executed: dict[str, Path], config_extra: dict | None, previous: 
     from datetime import datetime, timezone
     from importlib.metadata import version
 
-    from analysis import __version__, cache
+    from analysis import __version__
+    from analysis.build import cache
 
     rows = ["| Notebook | Executed | Seconds |", "|---|---|---|"]
     for name, path in executed.items():
@@ -305,7 +351,7 @@ def status_page(executed: dict[str, Path], config_extra: dict | None, previous: 
 # Modules the book's Sphinx build imports, loaded by the render process ahead of time.
 RENDER_MODULES = ("jupyter_book.config", "sphinx.application", "myst_nb.sphinx_ext", "sphinx_book_theme", "sphinx_exercise",
                   "sphinxcontrib.bibtex", "sphinx_design", "sphinx_togglebutton", "sphinx_copybutton", "sphinx_external_toc",
-                  "sphinx_jupyterbook_latex", "sphinx_multitoc_numbering", "analysis.sphinx_ext")
+                  "sphinx_jupyterbook_latex", "sphinx_multitoc_numbering", "analysis.build.sphinx_ext")
 
 
 def _import_renderer() -> None:
@@ -321,8 +367,11 @@ def _import_renderer() -> None:
 _OPENED: dict = {}
 
 
-def _open_sphinx(source: str, everything: bool) -> None:
+def _open_sphinx(source: str, everything: bool, builder: str = "html", strict: bool = True) -> None:
     """Create the Sphinx application for ``source`` as ``jupyter-book build -W -n --keep-going`` does.
+
+    ``builder`` is Sphinx's builder (``singlehtml`` for a run's page); ``strict``
+    makes warnings errors and missing references warnings (``-W -n``).
 
     Runs in the render process while the notebooks execute: importing Sphinx
     and the extensions, reading the configuration, setting up the extensions
@@ -340,7 +389,7 @@ def _open_sphinx(source: str, everything: bool) -> None:
     log, stack = io.StringIO(), ExitStack()
     stack.enter_context(redirect_stdout(log))
     stack.enter_context(redirect_stderr(log))
-    _OPENED.update(key=(source, everything), log=log, stack=stack, app=None, closed=False)
+    _OPENED.update(key=(source, everything, builder, strict), log=log, stack=stack, app=None, closed=False)
     try:
         import yaml
         from jupyter_book.config import get_final_config
@@ -350,15 +399,15 @@ def _open_sphinx(source: str, everything: bool) -> None:
         src = Path(source)
         config, _ = get_final_config(
             user_yaml=src / "_config.yml", sourcedir=src, use_external_toc=True,
-            cli_config={"external_toc_path": (src / "_toc.yml").as_posix(), "latex_individualpages": False, "nitpicky": True},
+            cli_config={"external_toc_path": (src / "_toc.yml").as_posix(), "latex_individualpages": False, "nitpicky": strict},
         )
         # Docutils' global registries, patched for this build and restored when it ends.
         stack.enter_context(patch_docutils(None))
         stack.enter_context(docutils_namespace())
         app = Sphinx(
-            srcdir=src, confdir=None, outdir=src / "_build" / "html", doctreedir=src / "_build" / ".doctrees",
-            buildername="html", confoverrides=config, status=log, warning=log, freshenv=everything,
-            warningiserror=True, keep_going=True, parallel=1,
+            srcdir=src, confdir=None, outdir=src / "_build" / builder, doctreedir=src / "_build" / ".doctrees",
+            buildername=builder, confoverrides=config, status=log, warning=log, freshenv=everything,
+            warningiserror=strict, keep_going=True, parallel=1,
         )
         if app.config["use_multitoc_numbering"] and "numbered: true" in yaml.dump(app.config.external_site_map.as_json()):
             app.setup_extension("sphinx_multitoc_numbering")
@@ -367,13 +416,13 @@ def _open_sphinx(source: str, everything: bool) -> None:
         log.write(traceback.format_exc())
 
 
-def _render(source: str, everything: bool) -> tuple[int, str]:
+def _render(source: str, everything: bool, builder: str = "html", strict: bool = True) -> tuple[int, str]:
     """Build ``source`` with the application opened for it (opening it now if need be); the exit code and log."""
     import traceback
 
     if not _OPENED:
-        _open_sphinx(source, everything)
-    elif _OPENED["closed"] or _OPENED["key"] != (source, everything):
+        _open_sphinx(source, everything, builder, strict)
+    elif _OPENED["closed"] or _OPENED["key"] != (source, everything, builder, strict):
         raise RuntimeError("this render process has opened Sphinx for another build; each build renders in a fresh process")
     app, log = _OPENED["app"], _OPENED["log"]
     try:
@@ -458,7 +507,7 @@ def executed_path(name: str, key: str) -> Path:
 
 def cached_execute(name: str, parameters: dict[str, object]) -> tuple[Path, bool]:
     """Path of the executed notebook for these inputs, and whether it was reused."""
-    from analysis import cache
+    from analysis.build import cache
 
     record = cache.key(ROOT / NOTEBOOKS[name], parameters)
     executed = executed_path(name, record["key"])
@@ -493,27 +542,28 @@ def cached_copy(name: str, key: str) -> Path | None:
     return executed if whole else None
 
 
-# Rough execution time of each notebook in seconds (2-core machine), to start the
-# longest first on a cold build; once a notebook has run, its recorded time is used.
-EXPECTED_SECONDS = {"inference_vs_search": 8.0, "training_compute": 3.0, "index": 2.0, "parameters": 1.0}
+DURATIONS = BUILD / "durations.json"  # seconds each notebook took when it last ran, written by every build that ran one
 
 
 def expected_seconds(name: str) -> float:
-    """How long ``name`` took when it last ran (its newest cache record), else the rough figure above."""
-    newest, when = None, -1.0
-    for record in (BUILD / "executed").glob(f"{name}.*.json"):
-        try:
-            mtime = record.stat().st_mtime
-        except OSError:
-            continue
-        if mtime > when:
-            newest, when = record, mtime
-    if newest is not None:
-        try:
-            return float(json.loads(newest.read_text(encoding="utf-8"))["seconds"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    return EXPECTED_SECONDS.get(name, 0.0)
+    """How long ``name`` took when it last ran (``_build/durations.json``); 0 if it never ran here."""
+    try:
+        return float(json.loads(DURATIONS.read_text(encoding="utf-8"))[name])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
+def record_durations(seconds: dict[str, float]) -> None:
+    """Add this build's measured execution times to ``_build/durations.json`` (written whole)."""
+    try:
+        known = json.loads(DURATIONS.read_text(encoding="utf-8"))
+        known = known if isinstance(known, dict) else {}
+    except (OSError, ValueError):
+        known = {}
+    known.update({name: round(s, 2) for name, s in seconds.items()})
+    partial = DURATIONS.with_name(f".{DURATIONS.name}.{uuid.uuid4().hex}.partial")
+    partial.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(partial, DURATIONS)
 
 
 def build(
@@ -528,13 +578,73 @@ def build(
 
     ``student`` leaves the exercises' solutions out of the pages.
 
-    A notebook runs only if its cache key (see :mod:`analysis.cache`) changed;
+    A notebook runs only if its cache key (see :mod:`analysis.build.cache`) changed;
     Sphinx re-renders only the pages whose staged sources changed; if nothing
     changed and ``out`` is current, nothing runs at all.
     """
-    from analysis import cache, data
+    per_notebook = split_by_notebook(values or {})  # bad input is refused before anything is touched
+    out = out or BUILD / "html"
+    with build_lock(edition):
+        recover(out)
+        return _build(per_notebook, jobs, out, edition, config_extra, student)
 
-    per_notebook = split_by_notebook(values or {})
+
+def writable_build_folder() -> None:
+    """Refuse, with one line, a ``_build`` this user cannot create or write."""
+    probe = BUILD / f".write-test-{uuid.uuid4().hex}"
+    try:
+        BUILD.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise BuildError(f"cannot write {_show(BUILD)} ({err.strerror or type(err).__name__}): "
+                         "make it a folder this user can write, or remove it, and build again", one_line=True) from None
+
+
+@contextmanager
+def build_lock(edition: str):
+    """Hold ``_build/.lock-EDITION`` while building: a second build of the edition started meanwhile waits for the first.
+
+    Two builds of one edition at once would write the same staging folder and
+    site (builds of different editions share only the cache, whose every file
+    is written whole, and run side by side); the lock
+    (an advisory ``flock``, released by the system when a process dies, even
+    by SIGKILL) makes them take turns.
+    """
+    import fcntl
+
+    writable_build_folder()
+    with open(BUILD / f".lock-{edition}", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another build in {_show(BUILD)} to finish", file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def recover(out: Path) -> None:
+    """Undo what a build killed while publishing left: put the previous site back, drop half-made copies.
+
+    :func:`replace_dir` moves the old site aside before moving the new one in;
+    a build killed between the two leaves the old one beside ``out``.
+    """
+    if not out.exists():
+        aside = sorted(out.parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
+        if aside:
+            os.replace(aside[-1], out)
+    for leftover in [*out.parent.glob(f".{out.name}.old-*"), *out.parent.glob(f".{out.name}.new-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, config_extra: dict | None, student: bool) -> Path:
+    """:func:`build`, once the inputs are checked and the lock is held."""
+    from analysis import data
+    from analysis.build import cache
+
     keys = {name: cache.key(ROOT / NOTEBOOKS[name], per_notebook[name])["key"] for name in NOTEBOOKS}
     to_run = [name for name in NOTEBOOKS if cached_copy(name, keys[name]) is None]
     # Rendering runs in a process of its own. When notebooks are to run, it starts now and
@@ -544,15 +654,13 @@ def build(
         if to_run:
             renderer.submit(_import_renderer)
         data.load()  # a broken data file stops the build before anything is written or any kernel starts
-        out = out or BUILD / "html"
-        BUILD.mkdir(exist_ok=True)
         source = BUILD / "site-src" / edition
         sources, sources_changed = stage_sources(source, config_extra)
         # The configuration, the table of contents and the Sphinx extension shape every page:
         # a change to any of them re-renders them all (Sphinx alone would keep stale pages).
         marker = source / "_build" / ".everything-digest"
         # So do the style sheets and scripts: Sphinx copies static files only when some page is rebuilt.
-        shapers = [ROOT / "analysis" / "sphinx_ext.py", source / "_config.yml", source / "_toc.yml",
+        shapers = [ROOT / "analysis" / "build" / "sphinx_ext.py", source / "_config.yml", source / "_toc.yml",
                    *sorted((source / "book" / "_static").glob("*.*"))]
         digest = hashlib.sha256(b"".join(p.read_bytes() for p in shapers)).hexdigest()
         everything = not marker.exists() or marker.read_text() != digest
@@ -630,16 +738,22 @@ def _execute_all(per_notebook: dict[str, dict], workers: int) -> dict[str, Path]
     """Execute (or reuse) every notebook in parallel, longest first; raise one BuildError for all failures."""
     executed: dict[str, Path] = {}
     errors = []
-    # Longest first: on few cores the slowest notebook must not start last and run alone.
+    # Longest first (as measured at the last build that ran each): on few cores the slowest
+    # notebook must not start last and run alone. Never run here: reading order.
     order = sorted(NOTEBOOKS, key=expected_seconds, reverse=True)
+    measured = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         submitted = {name: pool.submit(cached_execute, name, per_notebook[name]) for name in order}
         for name in NOTEBOOKS:  # reported in reading order
             try:
                 executed[name], reused = submitted[name].result()
                 print(f"{'up to date' if reused else 'executed'}: {NOTEBOOKS[name]}")
+                if not reused:
+                    measured[name] = json.loads(executed[name].with_suffix(".json").read_text(encoding="utf-8"))["seconds"]
             except BuildError as err:
                 errors.append(str(err))
+    if measured:
+        record_durations(measured)
     if errors:
         raise BuildError("\n".join(errors))
     return executed
@@ -661,14 +775,30 @@ def edition_banner(values: dict[str, object], scenario: dict | None) -> str:
     return f"{title} {what}"
 
 
+MAX_NAME = 150
+
+
+def run_name(notebook: str, overrides: dict[str, object]) -> str:
+    """A folder name that says what was run: ``training_compute__price_usd_per_gpu_hour=4``.
+
+    A name too long for a folder is cut and ends with a hash of the whole, so
+    two different runs never share a folder.
+    """
+    parts = [notebook] + [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in sorted(overrides.items())]
+    name = re.sub(r"[^A-Za-z0-9_.=,+-]", "_", "__".join(parts))
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{name[:MAX_NAME - 14]}__{digest}"
+
+
+
 def edition_name(values: dict[str, object], scenario: dict | None) -> str | None:
     """Folder name of a non-default edition, or None for the default book."""
     if scenario:
         return scenario["name"]
     if not values:
         return None
-    from analysis.runs import run_name
-
     return run_name("custom", values)
 
 

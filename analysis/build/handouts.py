@@ -72,12 +72,12 @@ def _parameters_html(values: dict, chapter: str) -> str:
 
 
 def _claims_html(dataset, values: dict, chapter: str) -> str:
-    from analysis import claims
     from analysis.formatting import format_range
+    from analysis.ledger import ledger
 
     rows = "".join(f"<tr><td>“{html.escape(e['quote'])}”<br><small>{html.escape(e['source']['said_by'])}</small></td>"
                    f"<td>{html.escape(format_range(e['claimed']['low'], e['claimed']['high'], e['unit']))}</td></tr>"
-                   for e in claims.ledger(dataset, {**P.defaults(), **values}, chapter=chapter))
+                   for e in ledger(dataset, {**P.defaults(), **values}, chapter=chapter))
     return f"<table><thead><tr><th>Claim</th><th>Claimed (as read)</th></tr></thead><tbody>{rows}</tbody></table>"
 
 
@@ -107,10 +107,10 @@ def answer_key(dataset, values: dict, chapter: str) -> str:
 
 def ledger_page(dataset, values: dict) -> str:
     """The claims ledger on one page (HTML): each claim, who said it, the claimed range, our number and the verdict."""
-    from analysis import claims
     from analysis.formatting import ledger_frame
+    from analysis.ledger import ledger
 
-    frame = ledger_frame(claims.ledger(dataset, {**P.defaults(), **values}))
+    frame = ledger_frame(ledger(dataset, {**P.defaults(), **values}))
     rows = "".join(
         f"<tr><td>“{html.escape(r.quote)}”<br><small>{html.escape(r.said_by)}</small></td><td>{html.escape(r.claimed)}</td>"
         f"<td>{html.escape(r.computed)}" + ("" if r.interval == r.computed else f"<br><small>({html.escape(r.interval)})</small>")
@@ -137,11 +137,11 @@ LANDSCAPE = {"claims-ledger"}
 def print_pdfs(documents: dict[str, tuple[str, str]], out: Path, edition: str, date: str) -> list[Path]:
     """Print each ``name -> (title, html)`` to ``out/<paper>/<name>.pdf`` with Chromium, offline; return the files.
 
-    Raises :class:`analysis.browser.BrowserMissing` when Chromium or Playwright is not installed.
+    Raises :class:`analysis.build.browser.BrowserMissing` when Chromium or Playwright is not installed.
     """
     from playwright.sync_api import sync_playwright
 
-    from analysis.browser import CHROMIUM, FLAGS, require_chromium
+    from analysis.build.browser import CHROMIUM, FLAGS, require_chromium
 
     require_chromium()
     written = []
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     from analysis.cli import parse_overrides
     from analysis.scenarios import load_scenario
 
-    parser = argparse.ArgumentParser(prog="python -m analysis.handouts", description="print the classroom handouts to PDF")
+    parser = argparse.ArgumentParser(prog="python -m analysis.build.handouts", description="print the classroom handouts to PDF")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--scenario", metavar="FILE")
     args = parser.parse_args(argv)

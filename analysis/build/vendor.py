@@ -15,7 +15,7 @@ from pathlib import Path
 
 import altair as alt
 
-BUNDLE = Path(__file__).resolve().parent.parent / "book" / "_static" / "vega-bundle.js"
+BUNDLE = Path(__file__).resolve().parent.parent.parent / "book" / "_static" / "vega-bundle.js"
 PACKAGES = (("vega", alt.VEGA_VERSION, "build/vega.min.js"), ("vega-lite", alt.VEGALITE_VERSION, "build/vega-lite.min.js"), ("vega-embed", alt.VEGAEMBED_VERSION, "build/vega-embed.min.js"))
 
 

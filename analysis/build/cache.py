@@ -17,7 +17,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 PACKAGE = ROOT / "analysis"
 DATA = ROOT / "data"
 # Modules that read data/ when called, and the files they read; a notebook using one depends on all of its files.
@@ -103,7 +103,7 @@ def dependencies(notebook: Path) -> list[Path]:
     return [notebook, *modules, *(data_files(suffixes) if suffixes else []), *([lock] if lock.exists() else [])]
 
 
-# How an executed copy is stored (see analysis.book.finish_executed); a new format re-executes old copies.
+# How an executed copy is stored (see analysis.build.book.finish_executed); a new format re-executes old copies.
 FORMAT = 2  # 2: no absolute paths, no times
 
 

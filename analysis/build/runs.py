@@ -1,7 +1,8 @@
 """Re-run one notebook with new parameters: ``python -m analysis run NOTEBOOK``.
 
-Writes, into one folder per run, the executed notebook, a standalone HTML page
-of it (charts included, no network needed) and ``results.json``: every glued
+Writes, into one folder per run, the executed notebook, its HTML page (the
+chapter as the book shows it, with the run's numbers, in one file that needs no
+network: see :mod:`analysis.build.run_page`) and ``results.json``: every glued
 number, the claims ledger of that run, the parameters, the package version and
 the hashes of the data files. The folder appears only once everything is
 written; a failed run leaves an earlier folder of the same name untouched.
@@ -9,17 +10,17 @@ written; a failed run leaves an earlier folder of the same name untouched.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import shutil
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
-from analysis import __version__, book, cache
+from analysis import __version__
+from analysis.build import book, cache, codebook, run_page
 from analysis import params as P
+from analysis.build.book import MAX_NAME, run_name  # noqa: F401  a run folder's name, as editions name theirs
 from analysis.results import glued_values
 
 RUNS = book.BUILD / "runs"
@@ -31,8 +32,7 @@ class RunError(ValueError):
         super().__init__("\n".join(problems))
 
 
-RUN_FILES = ("results.json", ".ipynb", ".html")  # what a run folder holds, by name or ending
-MAX_NAME = 150
+RUN_FILES = ("results.json", "codebook.csv", ".ipynb", ".html")  # what a run folder holds, by name or ending
 
 
 def resolve_notebook(name_or_path: str) -> str:
@@ -47,20 +47,6 @@ def resolve_notebook(name_or_path: str) -> str:
     return stem
 
 
-def run_name(notebook: str, overrides: dict[str, object]) -> str:
-    """A folder name that says what was run: ``training_compute__price_usd_per_gpu_hour=4``.
-
-    A name too long for a folder is cut and ends with a hash of the whole, so
-    two different runs never share a folder.
-    """
-    parts = [notebook] + [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in sorted(overrides.items())]
-    name = re.sub(r"[^A-Za-z0-9_.=,+-]", "_", "__".join(parts))
-    if len(name) <= MAX_NAME:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
-    return f"{name[:MAX_NAME - 14]}__{digest}"
-
-
 def check_out(out: Path) -> None:
     """Refuse a folder that is not a run folder: a run replaces its ``--out`` folder whole."""
     if not out.exists():
@@ -73,39 +59,12 @@ def check_out(out: Path) -> None:
         raise RunError([f"--out {out}: is a folder that holds other files and would be replaced; allowed: a new or empty folder, or the folder of an earlier run"])
 
 
-def html_exporter():
-    """nbconvert's HTML exporter as run pages use it, its templates already compiled."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    exporter.from_notebook_node(nbformat.v4.new_notebook())  # loads and compiles the templates: most of a first page's time
-    return exporter
-
-
-def standalone_html(executed: Path, exporter=None) -> str:
-    """The executed notebook as one HTML page whose charts load from the page itself."""
-    import nbformat
-
-    nb = nbformat.read(executed, as_version=4)
-    for cell in nb.cells:  # glue records are for the book; they have no display form
-        cell.outputs = [o for o in cell.get("outputs", []) if "scrapbook" not in o.get("metadata", {})]
-    body, _ = (exporter or html_exporter()).from_notebook_node(nb)
-    # Offline: no require.js (it would send Altair's charts to a CDN) and no MathJax from a CDN.
-    body = re.sub(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>', "", body)
-    bundle = (book.ROOT / "book" / "_static" / "vega-bundle.js").read_text(encoding="utf-8")
-    return body.replace("</head>", f"<script>{bundle}</script>\n</head>", 1)
-
-
 def run(notebook: str, overrides: dict[str, object], out: Path | None = None, scenario: str | None = None) -> Path:
     """Validate, execute (or reuse an identical earlier execution), and write the run's folder.
 
     ``scenario`` (the scenario file's path, when one set the values) is recorded in results.json.
     """
-    from analysis import claims, data
+    from analysis import data, ledger
 
     name = resolve_notebook(notebook)
     values = P.validate(overrides, notebook=name)
@@ -113,20 +72,27 @@ def run(notebook: str, overrides: dict[str, object], out: Path | None = None, sc
     dataset = data.load()
     out = out or RUNS / run_name(name, overrides)
     check_out(out)
-    # While the kernel runs (one core busy, this process mostly waiting), load nbconvert and
-    # compile its templates for the HTML page. papermill is imported first, so the modules
-    # both need are loaded before the thread starts.
-    import papermill  # noqa: F401
+    # The page is rendered by Sphinx in a process of its own, which imports Sphinx and the book's
+    # extensions and reads the configuration on the other core while the kernel runs.
+    import papermill  # noqa: F401  loaded before the render process is forked, which does not need it
 
-    side = ThreadPoolExecutor(max_workers=1)
-    exporter = side.submit(html_exporter)
-    side.shutdown(wait=False)
-    executed, reused = book.cached_execute(name, overrides)
     partial = out.with_name(f".{out.name}.partial-{uuid.uuid4().hex}")
-    partial.mkdir(parents=True)
+    source = book.BUILD / "run-src" / uuid.uuid4().hex
+    renderer = ProcessPoolExecutor(max_workers=1)
     try:
+        changed = {k: v for k, v in values.items() if v != P.PARAMETERS[k].default}
+        run_page.stage(source, name, run_page.page_title(name, changed), run_page.banner(values))
+        renderer.submit(book._open_sphinx, str(source), True, "singlehtml", False)
+        executed, reused = book.cached_execute(name, overrides)
+        run_page.add_notebook(source, name, executed)
+        code, log = renderer.submit(book._render, str(source), True, "singlehtml", False).result()
+        page = run_page.rendered_page(source, name)
+        if code != 0 or not page.exists():
+            lines = [line for line in log.strip().splitlines() if line.strip()]
+            raise book.BuildError("rendering the run's page failed:\n" + "\n".join(lines[-40:]))
+        partial.mkdir(parents=True)
         shutil.copy2(executed, partial / f"{name}.ipynb")
-        (partial / f"{name}.html").write_text(standalone_html(executed, exporter.result()), encoding="utf-8")
+        (partial / f"{name}.html").write_text(run_page.self_contained(page), encoding="utf-8")
         chapter = None if name == P.FRONT_PAGE else name
         results = {
             "notebook": book.NOTEBOOKS[name],
@@ -138,10 +104,13 @@ def run(notebook: str, overrides: dict[str, object], out: Path | None = None, sc
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "reused_execution": reused,
             "results": glued_values(executed),
-            "claims": claims.ledger(dataset, {**P.defaults(), **values}, chapter=chapter),
+            "claims": ledger.ledger(dataset, {**P.defaults(), **values}, chapter=chapter),
         }
         (partial / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+        (partial / "codebook.csv").write_text(codebook.to_csv(codebook.results_codebook(name, results["results"])), encoding="utf-8")
         book.replace_dir(partial, out)
     finally:
+        renderer.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(source, ignore_errors=True)
     return out
