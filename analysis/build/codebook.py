@@ -114,7 +114,7 @@ MEANINGS: dict[str, str] = {
     "ledger_assumptions": "the sentence saying under which parameters the ledger's verdicts hold",
     "share_min": "the smallest of the four bases' shares of DeepSeek-V3's training compute in Llama 3.1 405B's",
     "share_max": "the largest of the four bases' shares of DeepSeek-V3's training compute in Llama 3.1 405B's",
-    "compute_utilization_pct": "the share of peak FLOP/s a request's arithmetic runs at under Epoch AI's method (parameter utilization)",
+    "compute_utilization_pct": "the share of peak FLOP/s the serving model's decoding reaches, as calibrated on the newest engine's measurements",
     "gpt3_accelerators_per_replica": "accelerators in one serving replica of the GPT-3-sized model (weights and KV cache against memory)",
     "rated_power_w": "the rated power per accelerator the page uses (the accelerator's own unless set)",
     "idle_power_w": "the idle power per accelerator the serving model assumes",
