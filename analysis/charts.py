@@ -645,14 +645,14 @@ def whatif_serving_energy(grid: pd.DataFrame, start: dict, claimed_low: float, c
     )
     y_domain = [float(grid["energy_j"].min()) / 2, float(grid["energy_j"].max()) * 2]
     line = base.mark_line(point=True, color=OKABE_ITO[0]).encode(
-        x=alt.X("output_tokens:Q", title="Output tokens per answer (log scale)", scale=alt.Scale(type="log")),
+        x=alt.X("output_tokens:Q", title="Output tokens (log scale)", scale=alt.Scale(type="log")),
         y=alt.Y("energy_j:Q", title="Energy per request at the facility (J, log scale)", scale=alt.Scale(type="log", domain=y_domain)),
         tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("batch_size:Q", title="Batch"), alt.Tooltip("pue:Q", title="PUE"),
                  alt.Tooltip("output_tokens:Q", title="Output tokens"), alt.Tooltip("energy_j:Q", title="J", format=",.3~g")],
     )
     label = base.transform_filter(f"datum.output_tokens == {int(marked_tokens)}").transform_calculate(
         label=f"format(datum.energy_j, ',.0f') + ' J at {int(marked_tokens)} tokens, batch ' + datum.batch_size"
-    ).mark_text(align="left", dx=8, dy=-8, fontWeight="bold", color=OKABE_ITO[5]).encode(x="output_tokens:Q", y="energy_j:Q", text="label:N")
+    ).mark_text(align="right", dx=-8, dy=-10, fontWeight="bold", color=TEXT).encode(x="output_tokens:Q", y="energy_j:Q", text="label:N")
     return alt.layer(band, line, label).add_params(model, pue, batch).properties(
         width=WIDTH - 80, height=300,
         description=(f"Interactive line chart of the energy of one LLM request against answer length, with the claimed band of {claimed_low:g} to {claimed_high:g} J; "

@@ -18,7 +18,7 @@ from pathlib import Path
 from analysis import params as P
 from analysis.answers import ANSWERS, Answer, inference_answers, training_answers  # noqa: F401  (the key's answers)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 OUT = ROOT / "_build" / "handouts"
 CHAPTERS = {"training_compute": "book/training_compute.ipynb", "inference_vs_search": "book/inference_vs_search.ipynb"}
 PAPERS = {"a4": "A4", "letter": "Letter"}
