@@ -227,16 +227,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     name = runs.resolve_notebook(args.notebook)
     axes = sweep.parse_axes(args.param, name)
     if not axes:
-        raise UsageError(["sweep: no parameter to sweep; allowed: one or more -p NAME=VALUE1,VALUE2"])
-    out = Path(args.out) if args.out else sweep.book.BUILD / "sweeps" / f"{runs.run_name(name, {k: '+'.join(map(str, v)) for k, v in axes.items()})}.csv"
+        raise UsageError(["sweep: no parameter to sweep; allowed: one or more -p NAME=VALUE1,VALUE2 or NAME=START:STOP:COUNT"])
+    if not args.notebooks:
+        from analysis.grid import NOTEBOOKS
+
+        if name not in NOTEBOOKS:
+            raise UsageError([f"sweep {name}: no in-process evaluation; allowed: {', '.join(NOTEBOOKS)}, or --notebooks"])
+    out = Path(args.out) if args.out else sweep.book.BUILD / "sweeps" / f"{runs.run_name(name, {k: f'{len(v)}values' if len(v) > 4 else '+'.join(map(str, v)) for k, v in axes.items()})}.csv"
     if out.is_dir():
-        raise UsageError([f"--out {out}: is a folder; allowed: the path of a CSV file to write"])
-    frame = sweep.sweep(name, axes, out, jobs=args.jobs)
-    failed = frame[frame["status"] != "ok"]
-    for _, row in failed.iterrows():
-        print(f"failed point: {', '.join(f'{k}={row[k]}' for k in axes)}: {row['error']}", file=sys.stderr)
-    print(f"wrote {out} ({len(frame)} points, {len(failed)} failed)")
-    return 1 if len(failed) == len(frame) else 0
+        raise UsageError([f"--out {out}: is a folder; allowed: the path of a CSV or .parquet file to write"])
+    result = sweep.sweep(name, axes, out, jobs=args.jobs, notebooks=args.notebooks)
+    for point, error in result.failures:
+        print(f"failed point: {', '.join(f'{k}={v}' for k, v in point.items())}: {error}", file=sys.stderr)
+    if result.failed > len(result.failures):
+        print(f"... and {result.failed - len(result.failures)} more failed points (status=failed in {out})", file=sys.stderr)
+    if result.interrupted:
+        print(f"interrupted: kept {result.points} of {result.total} points in {out} ({result.failed} failed)", file=sys.stderr)
+        return 130
+    print(f"wrote {out} ({result.points} points, {result.failed} failed)")
+    return 1 if result.points and result.failed == result.points else 0
 
 
 def _edition_values(args: argparse.Namespace) -> tuple[dict | None, dict[str, object]]:
@@ -302,10 +311,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", metavar="DIR", help="folder for the results (default: _build/runs/<run name>)")
     r.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("sweep", help="run one notebook over a grid of parameter values into one CSV")
+    s = sub.add_parser("sweep", help="evaluate one chapter over a grid of parameter values into one CSV or Parquet file")
     s.add_argument("notebook")
-    s.add_argument("-p", "--param", action="append", default=[], metavar="NAME=V1,V2", help="values to sweep (';' between values of a list parameter)")
-    s.add_argument("--out", metavar="FILE", help="CSV to write (default: _build/sweeps/<sweep name>.csv)")
+    s.add_argument("-p", "--param", action="append", default=[], metavar="NAME=V1,V2",
+                   help="values to sweep: V1,V2 (';' between values of a list parameter), START:STOP:COUNT or log:START:STOP:COUNT")
+    s.add_argument("--out", metavar="FILE", help="CSV, or .parquet, to write (default: _build/sweeps/<sweep name>.csv)")
+    s.add_argument("--notebooks", action="store_true", help="execute the whole notebook per point (slow; the same columns)")
     s.add_argument("--jobs", type=_jobs, default=0, help="points run at once (default: one per CPU)")
     s.set_defaults(func=cmd_sweep)
 

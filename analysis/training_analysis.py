@@ -6,6 +6,7 @@ in ``data/`` under the reader's parameters.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -17,6 +18,26 @@ from analysis.claims import Computed, check, compose
 from analysis.data import Dataset
 
 STAGES = ("pre_training", "context_extension", "post_training")
+
+
+def _remembered(key):
+    """Remember a table computed from a dataset and the arguments ``key`` reads (the last 64 per dataset); return a copy.
+
+    A sweep asks for the same run table several times per point and the head-to-head once per point though it
+    reads no parameter; remembering them is what lets thousands of points run in seconds.
+    """
+    def wrap(func):
+        @functools.wraps(func)
+        def remembered(data, *args):
+            memo = data.__dict__.setdefault("_remembered", {})
+            k = (func.__name__, key(*args))
+            if k not in memo:
+                if len(memo) >= 64:
+                    memo.clear()
+                memo[k] = func(data, *args)
+            return memo[k].copy()
+        return remembered
+    return wrap
 
 
 def _num(value) -> float:
@@ -32,6 +53,8 @@ def gpu_hours_counted(run: pd.Series, stages: list[str]) -> float:
     return _num(run["gpu_hours_total"])
 
 
+@_remembered(lambda params: (tuple(params["deepseek_stages"]), *(float(params[k]) for k in (
+    "price_usd_per_gpu_hour", "power_fraction", "pue", "grid_intensity_g_per_kwh"))))
 def run_table(data: Dataset, params: dict) -> pd.DataFrame:
     """One row per training run with every derived quantity of the chapter."""
     runs = data.training_runs
@@ -114,6 +137,7 @@ def decomposition(data: Dataset, params: dict, run: str, reference: str) -> pd.D
     return frame
 
 
+@_remembered(lambda run, reference: (run, reference))
 def head_to_head(data: Dataset, run: str, reference: str) -> pd.DataFrame:
     """Benchmarks both models report in the same table: each score, the gap and the winner.
 
