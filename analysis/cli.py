@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis claims|params|estimate|calibrate|run|sweep|build``.
+"""Command line: ``python -m analysis claims|params|estimate|calibrate|run|sweep|solve|build``.
 
 Bad input (an unknown parameter, a value out of range, a broken data file) ends
 with exit status 2 and one line per problem, before anything is written.
@@ -248,6 +248,44 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if result.points and result.failed == result.points else 0
 
 
+def cmd_solve(args: argparse.Namespace) -> int:
+    values = {**_scenario_values(args.scenario), **parse_overrides(args.param)}
+    params = P.validate(values)
+    if args.parameter not in P.PARAMETERS:
+        raise UsageError([f"parameter {args.parameter}: unknown; known parameters: {', '.join(P.PARAMETERS)}"])
+    from analysis import data, solve
+    from analysis.claims import word
+
+    try:
+        low, high = solve.allowed_interval(args.parameter)
+    except ValueError as err:
+        raise UsageError([str(err)]) from None
+    dataset = data.load()
+    if args.claim not in dataset.claims.index:
+        raise UsageError([f"claim {args.claim}: unknown; claims: {', '.join(dataset.claims.index)}"])
+    try:
+        flips = solve.claim_flips(dataset, args.claim, args.parameter, params)
+    except ValueError as err:  # a setting the serving model refuses somewhere in the range
+        raise UsageError(getattr(err, "problems", None) or [str(err)]) from None
+    if args.format == "json":
+        print(json.dumps({"claim": args.claim, "parameter": args.parameter, "flips": flips}, indent=2))
+        return 0
+    p = P.PARAMETERS[args.parameter]
+    print(f"{args.claim} as {args.parameter} runs from {low:g} to {high:g} (its allowed range), "
+          f"each change located to {solve.REL_TOLERANCE:g} of its value; {changed_parameters(params)}")
+    if not flips:
+        print(f"  no change: the verdict is {word(solve_verdict(dataset, args.claim, params))} everywhere in the range")
+    for flip in flips:
+        print(f"  at {args.parameter} = {flip['at']:.6g} {p.unit}".rstrip() + f": {word(flip['from'])} -> {word(flip['to'])}")
+    return 0
+
+
+def solve_verdict(dataset, claim_id: str, params: dict) -> str:
+    from analysis import claims
+
+    return claims.evaluate(dataset, claim_id, params)["verdict"]
+
+
 def _edition_values(args: argparse.Namespace) -> tuple[dict | None, dict[str, object]]:
     """The scenario (named after its file) and the parameter values an edition of the book is built with."""
     scenario = _scenario(args.scenario)
@@ -319,6 +357,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--notebooks", action="store_true", help="execute the whole notebook per point (slow; the same columns)")
     s.add_argument("--jobs", type=_jobs, default=0, help="points run at once (default: one per CPU)")
     s.set_defaults(func=cmd_sweep)
+
+    so = sub.add_parser("solve", help="the values of one parameter at which a claim's verdict changes (break-even values)")
+    so.add_argument("claim", help="a claim id of data/claims.csv, e.g. training.cost")
+    so.add_argument("parameter", help="a number parameter, searched over its allowed range, e.g. price_usd_per_gpu_hour")
+    so.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="hold another parameter at this value")
+    so.add_argument("--scenario", metavar="FILE", help="a scenario YAML file under data/scenarios/")
+    so.add_argument("--format", choices=("table", "json"), default="table")
+    so.set_defaults(func=cmd_solve)
 
     b = sub.add_parser("build", help="execute the notebooks with papermill and build the website")
     b.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
