@@ -108,3 +108,26 @@ def claim_flips(data, claim_id: str, parameter: str, params: dict) -> list[dict[
     at = lambda x: claims.evaluate(data, claim_id, {**params, parameter: int(x) if whole else x})["verdict"]  # noqa: E731
     current = params.get(parameter)
     return verdict_flips(at, low, high, whole=whole, around=float(current) if isinstance(current, (int, float)) else None)
+
+
+def claim_ranges(data, claim_id: str, parameter: str, params: dict) -> list[tuple[float, float, str]]:
+    """The allowed range of ``parameter`` cut where ``claim_id``'s verdict changes: ``[(from, to, verdict), ...]`` in order."""
+    from analysis import claims
+
+    low, high = allowed_interval(parameter)
+    flips = claim_flips(data, claim_id, parameter, params)
+    if flips:
+        first = flips[0]["from"]
+    else:
+        first = claims.evaluate(data, claim_id, {**params, parameter: low})["verdict"]
+    edges = [low, *(f["at"] for f in flips), high]
+    verdicts = [first, *(f["to"] for f in flips)]
+    return [(a, b, v) for a, b, v in zip(edges, edges[1:], verdicts)]
+
+
+def holds_phrase(ranges: list[tuple[float, float, str]], show: Callable[[float], str], what: str) -> str:
+    """``"holds for <what> between $1.97 and $2.33"`` from :func:`claim_ranges`; says so when it holds nowhere."""
+    holding = [(a, b) for a, b, v in ranges if v == "holds"]
+    if not holding:
+        return f"holds for no {what} in the allowed range"
+    return "holds for " + what + " " + " and ".join(f"between {show(a)} and {show(b)}" for a, b in holding)

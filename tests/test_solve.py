@@ -61,3 +61,13 @@ def test_solve_json_from_the_command_line():
 def test_bad_solve_input_is_one_error_line(args, message):
     done = _cli(*args)
     assert done.returncode == 2 and done.stderr.startswith(message) and not done.stdout
+
+
+def test_the_chapter_sentence_gives_the_band_and_says_when_there_is_none():
+    dataset = data.load()
+    ranges = solve.claim_ranges(dataset, "training.cost", "price_usd_per_gpu_hour", params.defaults())
+    # 5.5 / 2.788 = 1.973 and 6.5 / 2.788 = 2.331 dollars per GPU-hour
+    assert solve.holds_phrase(ranges, lambda v: f"${v:.2f}", "prices") == "holds for prices between $1.97 and $2.33"
+    assert ranges[0][0] > 0 and ranges[-1][1] == 1000.0  # the whole allowed range, its exclusive minimum excluded
+    never = [(1.0, 2.0, "too_high"), (2.0, 3.0, "too_low")]
+    assert solve.holds_phrase(never, str, "prices") == "holds for no prices in the allowed range"
