@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis claims|params|estimate|calibrate|run|sweep|solve|build``.
+"""Command line: ``python -m analysis claims|params|estimate|calibrate|run|sweep|solve|map|build``.
 
 Bad input (an unknown parameter, a value out of range, a broken data file) ends
 with exit status 2 and one line per problem, before anything is written.
@@ -280,6 +280,38 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_map(args: argparse.Namespace) -> int:
+    from analysis import data, sweep
+
+    dataset = data.load()
+    if args.claim not in dataset.claims.index:
+        raise UsageError([f"claim {args.claim}: unknown; claims: {', '.join(dataset.claims.index)}"])
+    chapter = dataset.claims.loc[args.claim, "chapter"]
+    axes = sweep.parse_axes([args.x, args.y], chapter)
+    if len(axes) != 2:
+        raise UsageError([f"map: X and Y must be two different parameters of {chapter}; got {', '.join(axes)}"])
+    params = P.validate({**_scenario_values(args.scenario), **parse_overrides(args.param)})
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".parquet") or out.is_dir():
+        raise UsageError([f"--out {out}: allowed: a file ending in .csv or .parquet (the chart is written beside it as .html and .svg)"])
+    from analysis import charts, maps
+
+    (x_name, x_values), (y_name, y_values) = axes.items()
+    try:
+        frame = maps.verdict_grid(dataset, args.claim, x_name, x_values, y_name, y_values, params)
+    except ValueError as err:  # a setting the serving model refuses somewhere on the grid
+        raise UsageError(getattr(err, "problems", None) or [str(err)]) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(out, index=False) if out.suffix.lower() == ".parquet" else frame.to_csv(out, index=False)
+    description = maps.describe(frame, args.claim, x_name, y_name)
+    chart = charts.verdict_map(frame, x_name, y_name, maps.parameter_title(x_name), maps.parameter_title(y_name), description)
+    chart.save(out.with_suffix(".html"), inline=True)
+    chart.save(out.with_suffix(".svg"))
+    print(description)
+    print(f"wrote {out}, {out.with_suffix('.html')}, {out.with_suffix('.svg')} ({len(frame)} points)")
+    return 0
+
+
 def solve_verdict(dataset, claim_id: str, params: dict) -> str:
     from analysis import claims
 
@@ -365,6 +397,15 @@ def build_parser() -> argparse.ArgumentParser:
     so.add_argument("--scenario", metavar="FILE", help="a scenario YAML file under data/scenarios/")
     so.add_argument("--format", choices=("table", "json"), default="table")
     so.set_defaults(func=cmd_solve)
+
+    m = sub.add_parser("map", help="where a claim holds, understates or overstates over two parameters: a grid and a chart")
+    m.add_argument("claim", help="a claim id of data/claims.csv, e.g. training.cost")
+    m.add_argument("x", metavar="X=VALUES", help="across: NAME=START:STOP:COUNT, log:START:STOP:COUNT or V1,V2,...")
+    m.add_argument("y", metavar="Y=VALUES", help="down: the same forms (list parameters: V1;V2)")
+    m.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="hold another parameter at this value")
+    m.add_argument("--scenario", metavar="FILE", help="a scenario YAML file under data/scenarios/")
+    m.add_argument("--out", required=True, metavar="FILE", help="the grid, .csv or .parquet; the chart goes beside it as .html and .svg")
+    m.set_defaults(func=cmd_map)
 
     b = sub.add_parser("build", help="execute the notebooks with papermill and build the website")
     b.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
