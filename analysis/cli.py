@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis claims|params|estimate|calibrate|run|sweep|solve|map|build``.
+"""Command line: ``python -m analysis claims|params|estimate|calibrate|run|sweep|solve|map|sensitivity|build``.
 
 Bad input (an unknown parameter, a value out of range, a broken data file) ends
 with exit status 2 and one line per problem, before anything is written.
@@ -312,6 +312,32 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    samples = args.samples
+    if samples < 2 or samples & (samples - 1):
+        raise UsageError([f"--samples {samples}: not allowed; allowed: a power of two >= 2 (Saltelli's sampling), e.g. 1024"])
+    params = P.validate({**_scenario_values(args.scenario), **parse_overrides(args.param)})
+    from analysis import data
+    from analysis import global_sensitivity as gs
+
+    dataset = data.load()
+    try:
+        model = gs.claim_model(dataset, args.claim)
+        rows = gs.sobol(dataset, params, model, samples=samples, seed=int(params["seed"]))
+    except ValueError as err:
+        raise UsageError(getattr(err, "problems", None) or [str(err)]) from None
+    if args.format == "json":
+        print(json.dumps({"claim": args.claim, "method": "sobol", "inputs": rows}, indent=2))
+        return 0
+    print(f"{args.claim}: Sobol indices of the request energy ({samples} base samples, seed {params['seed']}; ± 95 % bootstrap); {changed_parameters(params)}")
+    width = max(len(r["name"]) for r in rows)
+    print(f"{'input':<{width}}  first-order      total")
+    for r in rows:
+        print(f"{r['name']:<{width}}  {r['first_order']:6.3f} ±{r['first_order_ci']:.3f}  {r['total']:6.3f} ±{r['total_ci']:.3f}")
+    print(gs.interaction_sentence(rows) + ".")
+    return 0
+
+
 def solve_verdict(dataset, claim_id: str, params: dict) -> str:
     from analysis import claims
 
@@ -406,6 +432,14 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--scenario", metavar="FILE", help="a scenario YAML file under data/scenarios/")
     m.add_argument("--out", required=True, metavar="FILE", help="the grid, .csv or .parquet; the chart goes beside it as .html and .svg")
     m.set_defaults(func=cmd_map)
+
+    se = sub.add_parser("sensitivity", help="Sobol first-order and total indices of a request-energy claim (SALib)")
+    se.add_argument("claim", help="a request-energy claim, e.g. inference.llm_request_energy.frontier")
+    se.add_argument("--samples", type=int, default=1024, help="SALib's base sample N, a power of two (default 1024)")
+    se.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
+    se.add_argument("--scenario", metavar="FILE", help="a scenario YAML file under data/scenarios/")
+    se.add_argument("--format", choices=("table", "json"), default="table")
+    se.set_defaults(func=cmd_sensitivity)
 
     b = sub.add_parser("build", help="execute the notebooks with papermill and build the website")
     b.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
