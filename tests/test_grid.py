@@ -115,3 +115,17 @@ def test_ctrl_c_keeps_the_rows_written(tmp_path):
     table = pd.read_csv(out)
     assert 0 < len(table) < 20000
     assert f"interrupted: kept {len(table)} of 20000 points in {out}" in stderr
+
+
+def test_remembered_claim_checks_equal_fresh_ones(dataset):
+    from analysis import claims
+
+    memo = grid.ClaimMemo(dataset)
+    points = [{"price_usd_per_gpu_hour": p, "pue": u, "deepseek_stages": s} for p in (1.0, 2.2, 3.0) for u in (1.1, 1.4)
+              for s in (["pre_training"], ["pre_training", "context_extension", "post_training"])]
+    for point in points + points[::-1]:
+        values = {**params.defaults(), **point}
+        assert memo.ledger(values, "training_compute") == claims.ledger(dataset, values, chapter="training_compute")
+    # the cost claim reads the price and the stages, the head-to-head nothing: each remembered by what it reads
+    assert list(memo.entries["training.cost"]) == [("deepseek_stages", "price_usd_per_gpu_hour")]
+    assert list(memo.entries["training.stronger_model"]) == [()]
