@@ -243,6 +243,7 @@ class _Writer:
             arrow = {float: pa.float64(), int: pa.int64(), str: pa.string()}
             self.schema = pa.schema([(c, arrow[kinds[c]]) for c in columns])
             self.writer = pq.ParquetWriter(self.partial, self.schema)
+            self.buffer: list[dict[str, object]] = []
         else:
             import csv
 
@@ -256,16 +257,27 @@ class _Writer:
             return ""
         return repr(value) if isinstance(value, float) else value  # repr: every digit, so a CSV reads back to the same float
 
+    ROW_GROUP = 20_000  # rows per Parquet row group: few enough groups that the file's footer stays small for a million rows
+
     def write(self, rows: list[dict[str, object]]) -> None:
         if self.parquet:
-            import pyarrow as pa
-
-            self.writer.write_table(pa.Table.from_pylist([{c: row.get(c) for c in self.columns} for row in rows], schema=self.schema))
+            self.buffer.extend({c: row.get(c) for c in self.columns} for row in rows)
+            if len(self.buffer) >= self.ROW_GROUP:
+                self._flush()
         else:
             self.writer.writerows([[self._cell(row.get(c)) for c in self.columns] for row in rows])
 
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self.buffer:
+            self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema))
+            self.buffer = []
+
     def close(self) -> None:
         try:
+            if self.parquet:
+                self._flush()
             self.writer.close() if self.parquet else self.file.close()
             os.replace(self.partial, self.out)
         finally:
