@@ -513,7 +513,8 @@ def verdict_map(frame: pd.DataFrame, x: str, y: str, x_title: str, y_title: str,
     numeric_y = pd.api.types.is_numeric_dtype(frame[y])
     x_enc = alt.X(f"{x}:O", title=x_title, axis=alt.Axis(format=".3~g", labelOverlap=True))
     y_enc = alt.Y(f"{y}:O", title=y_title, sort="descending" if numeric_y else None, axis=alt.Axis(format=".3~g") if numeric_y else alt.Axis())
-    return alt.Chart(frame).mark_rect().encode(
+    # The chart carries the words only: the ledger's machine keys (too_low...) are not for readers.
+    return alt.Chart(frame.drop(columns=["verdict"])).mark_rect().encode(
         x=x_enc, y=y_enc,
         color=alt.Color("verdict_word:N", title="Verdict", scale=alt.Scale(domain=[VERDICT_TEXT[k] for k in keys], range=[VERDICT_COLOURS[k] for k in keys])),
         tooltip=[alt.Tooltip(f"{x}:Q", format=",.4~g"), alt.Tooltip(f"{y}:N"), alt.Tooltip("verdict_word:N", title="Verdict"),
