@@ -659,3 +659,26 @@ def whatif_serving_energy(grid: pd.DataFrame, start: dict, claimed_low: float, c
                      f"a menu picks the model ({', '.join(models)}), sliders set the PUE ({pues[0]:g} to {pues[-1]:g}) and the batch size "
                      f"({2 ** int(logs[0])} to {2 ** int(logs[-1])} requests); every value is the serving model's own, computed in advance."),
     )
+
+
+# ---- verdict maps (python -m analysis map, and one per chapter) ----
+
+# The front page's verdict colours (book/_static/book.css): overstating and understating share the "wrong" colour, told apart by shade.
+VERDICT_COLOURS = {"holds": "#009E73", "too_low": "#D55E00", "too_high": "#F4A582", "mixed": "#E69F00", "unverifiable": "#888888"}
+
+
+def verdict_map(frame: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, description: str, log_x: bool = False) -> alt.Chart:
+    """A grid of cells coloured by verdict (``frame``: columns ``x``, ``y``, ``verdict``, ``verdict_word``, ``value``)."""
+    from analysis.claims import VERDICT_TEXT
+
+    keys = [k for k in VERDICT_COLOURS if k in set(frame["verdict"])]
+    numeric_y = pd.api.types.is_numeric_dtype(frame[y])
+    x_enc = alt.X(f"{x}:O", title=x_title, axis=alt.Axis(format=".3~g", labelOverlap=True))
+    y_enc = alt.Y(f"{y}:O", title=y_title, sort="descending" if numeric_y else None, axis=alt.Axis(format=".3~g") if numeric_y else alt.Axis())
+    # The chart carries the words only: the ledger's machine keys (too_low...) are not for readers.
+    return alt.Chart(frame.drop(columns=["verdict"])).mark_rect().encode(
+        x=x_enc, y=y_enc,
+        color=alt.Color("verdict_word:N", title="Verdict", scale=alt.Scale(domain=[VERDICT_TEXT[k] for k in keys], range=[VERDICT_COLOURS[k] for k in keys])),
+        tooltip=[alt.Tooltip(f"{x}:Q", format=",.4~g"), alt.Tooltip(f"{y}:N"), alt.Tooltip("verdict_word:N", title="Verdict"),
+                 alt.Tooltip("value:Q", title="Our value", format=",.4~g")],
+    ).properties(width=WIDTH - 160, height=alt.Step(22) if not numeric_y else 260, description=description)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis claims|params|estimate|calibrate|run|sweep|build``.
+"""Command line: ``python -m analysis claims|params|estimate|calibrate|run|sweep|solve|map|sensitivity|build``.
 
 Bad input (an unknown parameter, a value out of range, a broken data file) ends
 with exit status 2 and one line per problem, before anything is written.
@@ -227,16 +227,125 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     name = runs.resolve_notebook(args.notebook)
     axes = sweep.parse_axes(args.param, name)
     if not axes:
-        raise UsageError(["sweep: no parameter to sweep; allowed: one or more -p NAME=VALUE1,VALUE2"])
-    out = Path(args.out) if args.out else sweep.book.BUILD / "sweeps" / f"{runs.run_name(name, {k: '+'.join(map(str, v)) for k, v in axes.items()})}.csv"
+        raise UsageError(["sweep: no parameter to sweep; allowed: one or more -p NAME=VALUE1,VALUE2 or NAME=START:STOP:COUNT"])
+    if not args.notebooks:
+        from analysis.grid import NOTEBOOKS
+
+        if name not in NOTEBOOKS:
+            raise UsageError([f"sweep {name}: no in-process evaluation; allowed: {', '.join(NOTEBOOKS)}, or --notebooks"])
+    out = Path(args.out) if args.out else sweep.book.BUILD / "sweeps" / f"{runs.run_name(name, {k: f'{len(v)}values' if len(v) > 4 else '+'.join(map(str, v)) for k, v in axes.items()})}.csv"
     if out.is_dir():
-        raise UsageError([f"--out {out}: is a folder; allowed: the path of a CSV file to write"])
-    frame = sweep.sweep(name, axes, out, jobs=args.jobs)
-    failed = frame[frame["status"] != "ok"]
-    for _, row in failed.iterrows():
-        print(f"failed point: {', '.join(f'{k}={row[k]}' for k in axes)}: {row['error']}", file=sys.stderr)
-    print(f"wrote {out} ({len(frame)} points, {len(failed)} failed)")
-    return 1 if len(failed) == len(frame) else 0
+        raise UsageError([f"--out {out}: is a folder; allowed: the path of a CSV or .parquet file to write"])
+    result = sweep.sweep(name, axes, out, jobs=args.jobs, notebooks=args.notebooks)
+    for point, error in result.failures:
+        print(f"failed point: {', '.join(f'{k}={v}' for k, v in point.items())}: {error}", file=sys.stderr)
+    if result.failed > len(result.failures):
+        print(f"... and {result.failed - len(result.failures)} more failed points (status=failed in {out})", file=sys.stderr)
+    if result.interrupted:
+        print(f"interrupted: kept {result.points} of {result.total} points in {out} ({result.failed} failed)", file=sys.stderr)
+        return 130
+    print(f"wrote {out} ({result.points} points, {result.failed} failed)")
+    return 1 if result.points and result.failed == result.points else 0
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    import analysis.ledger  # noqa: F401  (registers every chapter's claim checks)
+    values = {**_scenario_values(args.scenario), **parse_overrides(args.param)}
+    params = P.validate(values)
+    if args.parameter not in P.PARAMETERS:
+        raise UsageError([f"parameter {args.parameter}: unknown; known parameters: {', '.join(P.PARAMETERS)}"])
+    from analysis import data, solve
+    from analysis.claims import word
+
+    try:
+        low, high = solve.allowed_interval(args.parameter)
+    except ValueError as err:
+        raise UsageError([str(err)]) from None
+    dataset = data.load()
+    if args.claim not in dataset.claims.index:
+        raise UsageError([f"claim {args.claim}: unknown; claims: {', '.join(dataset.claims.index)}"])
+    try:
+        flips = solve.claim_flips(dataset, args.claim, args.parameter, params)
+    except ValueError as err:  # a setting the serving model refuses somewhere in the range
+        raise UsageError(getattr(err, "problems", None) or [str(err)]) from None
+    if args.format == "json":
+        print(json.dumps({"claim": args.claim, "parameter": args.parameter, "flips": flips}, indent=2))
+        return 0
+    p = P.PARAMETERS[args.parameter]
+    print(f"{args.claim} as {args.parameter} runs from {low:g} to {high:g} (its allowed range), "
+          f"each change located to {solve.REL_TOLERANCE:g} of its value; {changed_parameters(params)}")
+    if not flips:
+        print(f"  no change: the verdict is {word(solve_verdict(dataset, args.claim, params))} everywhere in the range")
+    for flip in flips:
+        print(f"  at {args.parameter} = {flip['at']:.6g} {p.unit}".rstrip() + f": {word(flip['from'])} -> {word(flip['to'])}")
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    import analysis.ledger  # noqa: F401  (registers every chapter's claim checks)
+    from analysis import data
+    from analysis.build import sweep
+
+    dataset = data.load()
+    if args.claim not in dataset.claims.index:
+        raise UsageError([f"claim {args.claim}: unknown; claims: {', '.join(dataset.claims.index)}"])
+    chapter = dataset.claims.loc[args.claim, "chapter"]
+    axes = sweep.parse_axes([args.x, args.y], chapter)
+    if len(axes) != 2:
+        raise UsageError([f"map: X and Y must be two different parameters of {chapter}; got {', '.join(axes)}"])
+    params = P.validate({**_scenario_values(args.scenario), **parse_overrides(args.param)})
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".parquet") or out.is_dir():
+        raise UsageError([f"--out {out}: allowed: a file ending in .csv or .parquet (the chart is written beside it as .html and .svg)"])
+    from analysis import charts, maps
+
+    (x_name, x_values), (y_name, y_values) = axes.items()
+    try:
+        frame = maps.verdict_grid(dataset, args.claim, x_name, x_values, y_name, y_values, params)
+    except ValueError as err:  # a setting the serving model refuses somewhere on the grid
+        raise UsageError(getattr(err, "problems", None) or [str(err)]) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(out, index=False) if out.suffix.lower() == ".parquet" else frame.to_csv(out, index=False)
+    description = maps.describe(frame, args.claim, x_name, y_name)
+    chart = charts.verdict_map(frame, x_name, y_name, maps.parameter_title(x_name), maps.parameter_title(y_name), description)
+    chart.save(out.with_suffix(".html"), inline=True)
+    chart.save(out.with_suffix(".svg"))
+    print(description)
+    print(f"wrote {out}, {out.with_suffix('.html')}, {out.with_suffix('.svg')} ({len(frame)} points)")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    import analysis.ledger  # noqa: F401  (registers every chapter's claim checks)
+    samples = args.samples
+    if samples < 2 or samples & (samples - 1):
+        raise UsageError([f"--samples {samples}: not allowed; allowed: a power of two >= 2 (Saltelli's sampling), e.g. 1024"])
+    params = P.validate({**_scenario_values(args.scenario), **parse_overrides(args.param)})
+    from analysis import data
+    from analysis import global_sensitivity as gs
+
+    dataset = data.load()
+    try:
+        model = gs.claim_model(dataset, args.claim)
+        rows = gs.sobol(dataset, params, model, samples=samples, seed=int(params["seed"]))
+    except ValueError as err:
+        raise UsageError(getattr(err, "problems", None) or [str(err)]) from None
+    if args.format == "json":
+        print(json.dumps({"claim": args.claim, "method": "sobol", "inputs": rows}, indent=2))
+        return 0
+    print(f"{args.claim}: Sobol indices of the request energy ({samples} base samples, seed {params['seed']}; ± 95 % bootstrap); {changed_parameters(params)}")
+    width = max(len(r["name"]) for r in rows)
+    print(f"{'input':<{width}}  first-order      total")
+    for r in rows:
+        print(f"{r['name']:<{width}}  {r['first_order']:6.3f} ±{r['first_order_ci']:.3f}  {r['total']:6.3f} ±{r['total_ci']:.3f}")
+    print(gs.interaction_sentence(rows) + ".")
+    return 0
+
+
+def solve_verdict(dataset, claim_id: str, params: dict) -> str:
+    from analysis import claims
+
+    return claims.evaluate(dataset, claim_id, params)["verdict"]
 
 
 def _edition_values(args: argparse.Namespace) -> tuple[dict | None, dict[str, object]]:
@@ -302,12 +411,39 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", metavar="DIR", help="folder for the results (default: _build/runs/<run name>)")
     r.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("sweep", help="run one notebook over a grid of parameter values into one CSV")
+    s = sub.add_parser("sweep", help="evaluate one chapter over a grid of parameter values into one CSV or Parquet file")
     s.add_argument("notebook")
-    s.add_argument("-p", "--param", action="append", default=[], metavar="NAME=V1,V2", help="values to sweep (';' between values of a list parameter)")
-    s.add_argument("--out", metavar="FILE", help="CSV to write (default: _build/sweeps/<sweep name>.csv)")
+    s.add_argument("-p", "--param", action="append", default=[], metavar="NAME=V1,V2",
+                   help="values to sweep: V1,V2 (';' between values of a list parameter), START:STOP:COUNT or log:START:STOP:COUNT")
+    s.add_argument("--out", metavar="FILE", help="CSV, or .parquet, to write (default: _build/sweeps/<sweep name>.csv)")
+    s.add_argument("--notebooks", action="store_true", help="execute the whole notebook per point (slow; the same columns)")
     s.add_argument("--jobs", type=_jobs, default=0, help="points run at once (default: one per CPU)")
     s.set_defaults(func=cmd_sweep)
+
+    so = sub.add_parser("solve", help="the values of one parameter at which a claim's verdict changes (break-even values)")
+    so.add_argument("claim", help="a claim id of data/claims.csv, e.g. training.cost")
+    so.add_argument("parameter", help="a number parameter, searched over its allowed range, e.g. price_usd_per_gpu_hour")
+    so.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="hold another parameter at this value")
+    so.add_argument("--scenario", metavar="FILE", help="a scenario YAML file under data/scenarios/")
+    so.add_argument("--format", choices=("table", "json"), default="table")
+    so.set_defaults(func=cmd_solve)
+
+    m = sub.add_parser("map", help="where a claim holds, understates or overstates over two parameters: a grid and a chart")
+    m.add_argument("claim", help="a claim id of data/claims.csv, e.g. training.cost")
+    m.add_argument("x", metavar="X=VALUES", help="across: NAME=START:STOP:COUNT, log:START:STOP:COUNT or V1,V2,...")
+    m.add_argument("y", metavar="Y=VALUES", help="down: the same forms (list parameters: V1;V2)")
+    m.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="hold another parameter at this value")
+    m.add_argument("--scenario", metavar="FILE", help="a scenario YAML file under data/scenarios/")
+    m.add_argument("--out", required=True, metavar="FILE", help="the grid, .csv or .parquet; the chart goes beside it as .html and .svg")
+    m.set_defaults(func=cmd_map)
+
+    se = sub.add_parser("sensitivity", help="Sobol first-order and total indices of a request-energy claim (SALib)")
+    se.add_argument("claim", help="a request-energy claim, e.g. inference.llm_request_energy.frontier")
+    se.add_argument("--samples", type=int, default=1024, help="SALib's base sample N, a power of two (default 1024)")
+    se.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
+    se.add_argument("--scenario", metavar="FILE", help="a scenario YAML file under data/scenarios/")
+    se.add_argument("--format", choices=("table", "json"), default="table")
+    se.set_defaults(func=cmd_sensitivity)
 
     b = sub.add_parser("build", help="execute the notebooks with papermill and build the website")
     b.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")

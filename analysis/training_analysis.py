@@ -6,6 +6,7 @@ in ``data/`` under the reader's parameters.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -17,6 +18,26 @@ from analysis.claims import Computed, check, compose
 from analysis.data import Dataset
 
 STAGES = ("pre_training", "context_extension", "post_training")
+
+
+def _remembered(key):
+    """Remember a table computed from a dataset and the arguments ``key`` reads (the last 64 per dataset); return a copy.
+
+    A sweep asks for the same run table several times per point and the head-to-head once per point though it
+    reads no parameter; remembering them is what lets thousands of points run in seconds.
+    """
+    def wrap(func):
+        @functools.wraps(func)
+        def remembered(data, *args):
+            memo = data.__dict__.setdefault("_remembered", {})
+            k = (func.__name__, key(*args))
+            if k not in memo:
+                if len(memo) >= 64:
+                    memo.clear()
+                memo[k] = func(data, *args)
+            return memo[k].copy()
+        return remembered
+    return wrap
 
 
 def _num(value) -> float:
@@ -32,8 +53,25 @@ def gpu_hours_counted(run: pd.Series, stages: list[str]) -> float:
     return _num(run["gpu_hours_total"])
 
 
+COST_COLUMNS = ("cost_usd", "energy_kwh", "emissions_tco2eq")  # the run table's columns that read price, power fraction, PUE or grid
+
+
 def run_table(data: Dataset, params: dict) -> pd.DataFrame:
     """One row per training run with every derived quantity of the chapter."""
+    out = _counted_runs(data, params)
+    power = out.pop("board_power_w")
+    out["cost_usd"] = tr.cost_usd(out["gpu_hours"], params["price_usd_per_gpu_hour"])
+    out["energy_kwh"] = tr.energy_kwh(out["gpu_hours"], power, params["power_fraction"], params["pue"])
+    out["emissions_tco2eq"] = tr.emissions_tco2eq(out["energy_kwh"], params["grid_intensity_g_per_kwh"])
+    out["emissions_reported_tco2eq"] = data.training_runs["emissions_tco2eq"]
+    out["accelerator"] = data.training_runs["accelerator"]
+    out["accelerator_count"] = data.training_runs["accelerator_count"]
+    return out
+
+
+@_remembered(lambda params: tuple(params["deepseek_stages"]))
+def _counted_runs(data: Dataset, params: dict) -> pd.DataFrame:
+    """The run table's columns that depend on the counted stages alone (FLOP, GPU-hours, utilization), and each run's board power."""
     runs = data.training_runs
     stages = params["deepseek_stages"]
     peak = runs["accelerator"].map(lambda a: _num(data.hardware.loc[a, "peak_bf16_dense_flop_per_s"]) if isinstance(a, str) else np.nan)
@@ -56,18 +94,14 @@ def run_table(data: Dataset, params: dict) -> pd.DataFrame:
     out["flop_capacity_bf16"] = tr.gpu_hours_to_flop_capacity(out["gpu_hours"], peak)
     out["utilization_bf16"] = tr.implied_utilization(out["flop_best"], out["gpu_hours"], peak)
     out["achieved_flop_per_s_per_gpu"] = tr.achieved_flop_per_s_per_gpu(out["flop_best"], out["gpu_hours"])
-    out["cost_usd"] = tr.cost_usd(out["gpu_hours"], params["price_usd_per_gpu_hour"])
-    out["energy_kwh"] = tr.energy_kwh(out["gpu_hours"], power, params["power_fraction"], params["pue"])
-    out["emissions_tco2eq"] = tr.emissions_tco2eq(out["energy_kwh"], params["grid_intensity_g_per_kwh"])
-    out["emissions_reported_tco2eq"] = runs["emissions_tco2eq"]
-    out["accelerator"] = runs["accelerator"]
-    out["accelerator_count"] = runs["accelerator_count"]
+    out["board_power_w"] = power
     return out
 
 
+@_remembered(lambda params, run, reference: (tuple(params["deepseek_stages"]), run, reference))
 def compute_share_bases(data: Dataset, params: dict, run: str, reference: str) -> pd.DataFrame:
-    """The run's training compute as a share of the reference's, on each basis."""
-    table = run_table(data, params)
+    """The run's training compute as a share of the reference's, on each basis (FLOP and GPU-hours: the counted stages alone matter)."""
+    table = _counted_runs(data, params)
     a, b = table.loc[run], table.loc[reference]
     rows = [
         ("gpu_hours", "GPU-hours (as BF16 peak FLOP capacity)", a["flop_capacity_bf16"], b["flop_capacity_bf16"]),
@@ -114,6 +148,7 @@ def decomposition(data: Dataset, params: dict, run: str, reference: str) -> pd.D
     return frame
 
 
+@_remembered(lambda run, reference: (run, reference))
 def head_to_head(data: Dataset, run: str, reference: str) -> pd.DataFrame:
     """Benchmarks both models report in the same table: each score, the gap and the winner.
 

@@ -123,7 +123,7 @@ CASES = [
     ("sweep-negative-jobs", ["sweep", "training_compute", "-p", "pue=1.1", "--jobs", "-1", "--out", "{csv}"], None,
      ["argument --jobs: '-1' is not allowed; allowed: a whole number >= 0 (0: one per CPU); see: python -m analysis sweep --help"]),
     ("sweep-out-is-a-folder", ["sweep", "training_compute", "-p", "pue=1.1", "--out", "{tmp}"], None,
-     ["--out {tmp}: is a folder; allowed: the path of a CSV file to write"]),
+     ["--out {tmp}: is a folder; allowed: the path of a CSV or .parquet file to write"]),
     # scenario files
     ("scenario-missing-file", ["run", "inference_vs_search", "--scenario", "{tmp}/missing.yml"], None,
      ["{tmp}/missing.yml: file not found; allowed: a scenario YAML file such as data/scenarios/epoch-2025.yml"]),

@@ -141,9 +141,9 @@ def test_sweep_writes_one_tidy_row_per_point_and_reports_a_failed_point(tmp_path
     # An empty stage list gets past papermill but fails the notebook's own check (the command
     # line refuses it before any point runs; sweep() is given it directly to make a point fail).
     axes = {"pue": [1.1, 1.3], "deepseek_stages": [["pre_training"], []]}
-    frame = sweep.sweep("training_compute", axes, out, jobs=2)
+    result = sweep.sweep("training_compute", axes, out, jobs=2, notebooks=True)
     table = pd.read_csv(out)
-    assert len(table) == len(frame) == 4
+    assert len(table) == result.points == 4 and result.failed == 2
     assert list(table.columns[:4]) == ["pue", "deepseek_stages", "status", "error"]
     ok, failed = table[table["status"] == "ok"], table[table["status"] == "failed"]
     assert sorted(ok["pue"]) == [1.1, 1.3] and set(ok["deepseek_stages"]) == {"pre_training"}
@@ -157,7 +157,7 @@ def test_sweep_from_the_command_line(tmp_path):
     out = tmp_path / "grid.csv"
     done = subprocess.run(
         [sys.executable, "-m", "analysis", "sweep", "training_compute", "-p", "pue=1.1,1.3",
-         "-p", "price_usd_per_gpu_hour=2,3.5", "--out", str(out), "--jobs", "2"],
+         "-p", "price_usd_per_gpu_hour=2,3.5", "--out", str(out), "--jobs", "2", "--notebooks"],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
     assert done.returncode == 0, done.stderr

@@ -1,33 +1,87 @@
-"""Run one notebook over a grid of parameter values: ``python -m analysis sweep``.
+"""Evaluate one chapter over a grid of parameter values: ``python -m analysis sweep``.
 
-Points run in parallel across CPU cores with a progress bar; the result is one
-tidy CSV, a row per point: its parameters, then every number the notebook glued.
-A point that fails is recorded (``status`` and ``error`` columns) and does not
-stop the others.
+Each point is evaluated in-process by :func:`analysis.grid.chapter_row` (the
+functions the notebook's glue cells call), in chunks across CPU cores, with a
+progress bar; ``notebooks=True`` (``--notebooks``) executes the whole notebook
+per point instead. Both write one tidy table, a row per point: its parameters,
+``status`` and ``error``, then every glued number and verdict (the same columns
+either way). Rows stream to the file as points finish (CSV, or Parquet for
+``.parquet``), so memory stays flat however large the grid; a point that fails
+is a row with ``status=failed``; an interruption keeps the rows written so far.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import re
+import signal
 import uuid
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Iterator
 
 from analysis.build import book, codebook
 from analysis import params as P
 from analysis.results import glued_values
 
-if TYPE_CHECKING:
-    import pandas as pd
+CHUNK_POINTS = 200  # points a worker evaluates per task: large enough to amortise the hand-over, small enough for a smooth bar
+RANGE = re.compile(r"(?:(?P<log>log):)?(?P<start>[^:]+):(?P<stop>[^:]+):(?P<count>[^:]+)")
 
 
 def grid(axes: dict[str, list[object]]) -> list[dict[str, object]]:
-    """Every combination of the axes' values, in a stable order."""
+    """Every combination of the axes' values, in a stable order (the first axis varies slowest)."""
+    return list(iter_grid(axes))
+
+
+def iter_grid(axes: dict[str, list[object]]) -> Iterator[dict[str, object]]:
+    """:func:`grid`, one point at a time: a million-point grid is never held in memory."""
     names = list(axes)
-    return [dict(zip(names, combo)) for combo in itertools.product(*(axes[n] for n in names))]
+    for combo in itertools.product(*(axes[n] for n in names)):
+        yield dict(zip(names, combo))
+
+
+def grid_size(axes: dict[str, list[object]]) -> int:
+    return math.prod(len(v) for v in axes.values())
+
+
+def range_values(p: P.Parameter, text: str) -> tuple[list[object] | None, str | None]:
+    """``START:STOP:COUNT`` (evenly spaced) or ``log:START:STOP:COUNT`` (evenly spaced in log) -> (values, None) or (None, problem).
+
+    Whole-number parameters round each value; a range whose rounding repeats a value is refused.
+    """
+    match = RANGE.fullmatch(text.strip())
+    shape = "START:STOP:COUNT or log:START:STOP:COUNT (COUNT a whole number >= 2; log needs START, STOP > 0)"
+    if p.type not in (float, int):
+        return None, f"parameter {p.name}: a range {text.strip()!r} is not allowed for {p.allowed()}; list the values separated by '{';' if p.type is list else ','}'"
+    if not match:
+        return None, f"parameter {p.name}: {text.strip()!r} is not a range; allowed: {shape}"
+    try:
+        start, stop = float(match["start"]), float(match["stop"])
+        count = float(match["count"])
+    except ValueError:
+        return None, f"parameter {p.name}: {text.strip()!r} is not a range of numbers; allowed: {shape}"
+    if not (math.isfinite(start) and math.isfinite(stop)) or not count.is_integer() or count < 2:
+        return None, f"parameter {p.name}: {text.strip()!r}: START and STOP must be finite and COUNT a whole number >= 2; allowed: {shape}"
+    if start == stop:
+        return None, f"parameter {p.name}: {text.strip()!r}: START equals STOP; allowed: {shape} with START != STOP"
+    import numpy as np
+
+    if match["log"]:
+        if start <= 0 or stop <= 0:
+            return None, f"parameter {p.name}: {text.strip()!r}: a log range needs START and STOP > 0; allowed: {shape}"
+        raw = np.geomspace(start, stop, int(count))
+    else:
+        raw = np.linspace(start, stop, int(count))
+    values: list[object] = [float(v) for v in raw]
+    if p.type is int:
+        values = [int(round(v)) for v in values]
+        if len(set(values)) != len(values):
+            return None, f"parameter {p.name}: {text.strip()!r} repeats whole numbers once rounded; allowed: a COUNT of at most {int(abs(stop - start)) + 1} between {start:g} and {stop:g}"
+    return values, None
 
 
 def _ambiguous(p: P.Parameter, text: str, items: list[str]) -> str | None:
@@ -52,7 +106,12 @@ def _ambiguous(p: P.Parameter, text: str, items: list[str]) -> str | None:
 
 
 def parse_axes(pairs: list[str], notebook: str) -> dict[str, list[object]]:
-    """``["pue=1.1,1.3"]`` -> ``{"pue": [1.1, 1.3]}``; list parameters separate values with ``;``."""
+    """``["pue=1.1,1.3"]`` -> ``{"pue": [1.1, 1.3]}``; list parameters separate values with ``;``.
+
+    ``pue=1.1:1.5:5`` is five evenly spaced values, ``output_tokens=log:10:10000:4`` four evenly spaced in log.
+    Every problem (unknown name, bad range, value out of the allowed range) is collected and raised at once
+    as :class:`analysis.params.ParameterError`, each naming its parameter, before any point runs.
+    """
     known = P.for_notebook(notebook)
     axes: dict[str, list[object]] = {}
     problems = []
@@ -68,6 +127,19 @@ def parse_axes(pairs: list[str], notebook: str) -> dict[str, list[object]]:
             problems.append(f"-p {name}: given more than once; allowed: each parameter once, its values separated by '{';' if known[name].type is list else ','}'")
             continue
         separator = ";" if known[name].type is list else ","
+        if ":" in text:
+            values, problem = range_values(known[name], text)
+            if problem:
+                problems.append(problem)
+                continue
+            for value in values:
+                try:  # the ends and every value between are checked against the parameter's allowed range
+                    P.validate({name: value}, notebook=notebook)
+                except P.ParameterError as err:
+                    problems += [f"{line} (from the range {text!r})" for line in err.problems]
+                    break
+            axes[name] = values
+            continue
         items = [item for item in text.split(separator) if item.strip()]
         ambiguous = _ambiguous(known[name], text, items)
         if ambiguous:
@@ -99,13 +171,16 @@ def _failed(err: BaseException) -> dict[str, object]:
     return {"status": "failed", "error": first or type(err).__name__}
 
 
-def _run_point(notebook: str, point: dict[str, object]) -> dict[str, object]:
+def _notebook_point(notebook: str, point: dict[str, object]) -> dict[str, object]:
+    """One point by executing the notebook (``--notebooks``): its glued values that are sweep columns."""
+    from analysis.grid import is_column
+
     try:
         executed, _ = book.cached_execute(notebook, point)
-    except Exception as err:  # a failed point is a row of the CSV, not the end of the sweep
+    except Exception as err:  # a failed point is a row of the table, not the end of the sweep
         return _failed(err)
-    values = {k: (v.strip("*") if isinstance(v, str) else v) for k, v in glued_values(executed).items() if isinstance(v, (int, float, str))}
-    return {"status": "ok", "error": "", **values}
+    values = {k: (v.strip("*") if isinstance(v, str) else v) for k, v in glued_values(executed).items()}
+    return {"status": "ok", "error": "", **{k: v for k, v in values.items() if is_column(k, v)}}
 
 
 def _write(path: Path, write) -> None:
@@ -123,31 +198,191 @@ def codebook_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.codebook.csv")
 
 
-def sweep(notebook: str, axes: dict[str, list[object]], out: Path, jobs: int = 0) -> pd.DataFrame:
-    import pandas as pd  # here, not at the top, so a mistyped sweep fails fast
+_DATASET = None
+
+
+def _worker_start() -> None:
+    """Load the data once per worker; leave Ctrl-C to the main process, which keeps the rows written so far."""
+    global _DATASET
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from analysis import data
+
+    _DATASET = data.load()
+
+
+def _in_process_point(notebook: str, point: dict[str, object]) -> dict[str, object]:
+    from analysis import grid as G
+
+    try:
+        return {"status": "ok", "error": "", **G.chapter_row(_DATASET, notebook, point)}
+    except Exception as err:  # a failed point is a row of the table, not the end of the sweep
+        return _failed(err)
+
+
+def _chunk(notebook: str, points: list[dict[str, object]], notebooks: bool) -> list[dict[str, object]]:
+    if notebooks:
+        return [_notebook_point(notebook, p) for p in points]
+    if _DATASET is None:
+        _worker_start()
+    return [_in_process_point(notebook, p) for p in points]
+
+
+def _shown(point: dict[str, object]) -> dict[str, object]:
+    return {k: (";".join(v) if isinstance(v, list) else v) for k, v in point.items()}
+
+
+@dataclass
+class SweepResult:
+    """What a sweep wrote: ``points`` rows (of ``total``), ``failed`` of them failed; ``interrupted`` when stopped early."""
+
+    out: Path
+    total: int
+    points: int = 0
+    failed: int = 0
+    interrupted: bool = False
+    failures: list[tuple[dict[str, object], str]] = field(default_factory=list)  # the first few, for the message
+
+
+class _Writer:
+    """Rows to CSV or Parquet as they come, into a hidden file moved into place at the end (kept on interruption)."""
+
+    def __init__(self, out: Path, columns: list[str], kinds: dict[str, type]):
+        self.out, self.columns, self.kinds = out, columns, kinds
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.partial = out.with_name(f".{out.name}.{uuid.uuid4().hex}.partial")
+        self.parquet = out.suffix.lower() == ".parquet"
+        if self.parquet:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            arrow = {float: pa.float64(), int: pa.int64(), str: pa.string()}
+            self.schema = pa.schema([(c, arrow[kinds[c]]) for c in columns])
+            self.writer = pq.ParquetWriter(self.partial, self.schema)
+            self.buffer: list[dict[str, object]] = []
+        else:
+            import csv
+
+            self.file = open(self.partial, "w", newline="", encoding="utf-8")
+            self.writer = csv.writer(self.file)
+            self.writer.writerow(columns)
+
+    @staticmethod
+    def _cell(value: object) -> object:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        return repr(value) if isinstance(value, float) else value  # repr: every digit, so a CSV reads back to the same float
+
+    ROW_GROUP = 20_000  # rows per Parquet row group: few enough groups that the file's footer stays small for a million rows
+
+    def write(self, rows: list[dict[str, object]]) -> None:
+        if self.parquet:
+            self.buffer.extend({c: row.get(c) for c in self.columns} for row in rows)
+            if len(self.buffer) >= self.ROW_GROUP:
+                self._flush()
+        else:
+            self.writer.writerows([[self._cell(row.get(c)) for c in self.columns] for row in rows])
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self.buffer:
+            self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema))
+            self.buffer = []
+
+    def close(self) -> None:
+        try:
+            if self.parquet:
+                self._flush()
+            self.writer.close() if self.parquet else self.file.close()
+            os.replace(self.partial, self.out)
+        finally:
+            self.partial.unlink(missing_ok=True)
+
+
+def columns(notebook: str, axes: dict[str, list[object]], notebooks: bool = False) -> tuple[list[str], dict[str, type]]:
+    """The table's columns (parameters, status, error, then the chapter's) and each one's type, from the default point."""
+    from analysis import data
+    from analysis import grid as G
+
+    if notebooks:
+        row = _notebook_point(notebook, {})
+        if row["status"] != "ok":
+            raise RuntimeError(f"sweep {notebook}: the notebook fails at its defaults: {row['error']}")
+        row = {k: v for k, v in row.items() if k not in ("status", "error")}
+    else:
+        row = G.chapter_row(data.load(), notebook, {})
+    kinds: dict[str, type] = {}
+    for name, values in axes.items():
+        p = P.PARAMETERS[name]
+        kinds[name] = str if p.type in (list, str) else int if all(isinstance(v, int) for v in values) else float
+    kinds |= {"status": str, "error": str}
+    for name, value in row.items():
+        if name not in kinds:
+            kinds[name] = str if isinstance(value, str) else int if isinstance(value, int) else float
+    return list(kinds), kinds
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def sweep(notebook: str, axes: dict[str, list[object]], out: Path, jobs: int = 0, notebooks: bool = False,
+          progress: bool = True) -> SweepResult:
+    """Evaluate every point of ``axes`` into ``out`` (CSV, or Parquet when it ends in ``.parquet``); see the module's docstring.
+
+    Ctrl-C stops the sweep: the rows written so far stay in ``out`` and the result says ``interrupted``.
+    """
     from tqdm import tqdm
 
-    points = grid(axes)
-    rows: dict[int, dict] = {}
-    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        futures = {pool.submit(_run_point, notebook, point): i for i, point in enumerate(points)}
-        for future in tqdm(as_completed(futures), total=len(points), desc=f"sweep {notebook}", unit="run"):
-            i = futures[future]
-            shown = {k: (";".join(v) if isinstance(v, list) else v) for k, v in points[i].items()}
-            try:
-                result = future.result()
-            except Exception as err:  # the worker itself died (e.g. out of memory)
-                result = _failed(err)
-            rows[i] = {**shown, **result}
-    frame = pd.DataFrame([rows[i] for i in range(len(points))])
-    for name, p in P.PARAMETERS.items():  # whole numbers stay whole, even in a column with a failed point's gap
-        if p.type is int and name in frame and pd.api.types.is_numeric_dtype(frame[name]):
-            frame[name] = frame[name].astype("Int64")
+    total = grid_size(axes)
+    names, kinds = columns(notebook, axes, notebooks)
+    result = SweepResult(out=out, total=total)
+    # What each column is, known before the first point runs (the same declarations that produce the columns).
+    text = codebook.to_csv(codebook.sweep_codebook(notebook, {c: "" if kinds[c] is str else 0.0 for c in names}))
     out.parent.mkdir(parents=True, exist_ok=True)
-    _write(out, lambda path: frame.to_csv(path, index=False))
-    ok = [rows[i] for i in range(len(points)) if rows[i]["status"] == "ok"]
-    if ok:  # the columns of an ok point, in the CSV's order: what each one is
-        row = {c: ok[0].get(c) for c in frame.columns}
-        text = codebook.to_csv(codebook.sweep_codebook(notebook, row))
-        _write(codebook_path(out), lambda path: path.write_text(text, encoding="utf-8"))
-    return frame
+    _write(codebook_path(out), lambda path: path.write_text(text, encoding="utf-8"))
+    writer = _Writer(out, names, kinds)
+    workers = jobs or os.cpu_count() or 1
+    chunk = 1 if notebooks else max(1, min(CHUNK_POINTS, total // (4 * workers) or 1))
+    points = iter_grid(axes)
+    bar = tqdm(total=total, desc=f"sweep {notebook}", unit="point", disable=not progress, smoothing=0.1)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=None if notebooks else _worker_start)
+    pending: deque = deque()
+    stop: list[int] = []
+    # Ctrl-C sets a flag, checked between chunks: a chunk's rows are written whole, never cut mid-line.
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.append(1)) if _main_thread() else None
+    try:
+        while not stop:
+            while len(pending) < 2 * workers:  # a bounded number of chunks in flight: memory stays flat
+                batch = list(itertools.islice(points, chunk))
+                if not batch:
+                    break
+                pending.append((batch, pool.submit(_chunk, notebook, batch, notebooks)))
+            if not pending:
+                break
+            batch, future = pending.popleft()
+            try:
+                rows = future.result()
+            except Exception as err:  # the worker itself died (e.g. out of memory)
+                rows = [_failed(err)] * len(batch)
+            merged = [{**_shown(point), **row} for point, row in zip(batch, rows)]
+            writer.write(merged)
+            result.points += len(merged)
+            for point, row in zip(batch, rows):
+                if row["status"] != "ok":
+                    result.failed += 1
+                    if len(result.failures) < 20:
+                        result.failures.append((point, row["error"]))
+            bar.update(len(merged))
+    except KeyboardInterrupt:
+        stop.append(1)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        result.interrupted = bool(stop)
+        bar.close()
+        pool.shutdown(wait=not result.interrupted, cancel_futures=True)
+        writer.close()
+    return result

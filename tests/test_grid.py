@@ -1,0 +1,132 @@
+"""Sweeps in-process: the same rows as executing the notebooks, grid ranges, failed points, Parquet, Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import data, grid, params
+from analysis.build import sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return data.load()
+
+
+def test_in_process_and_notebooks_agree_to_the_last_digit(tmp_path):
+    axes = {"pue": [1.2], "price_usd_per_gpu_hour": [1.5, 3.25], "deepseek_stages": [["pre_training", "post_training"]]}
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    sweep.sweep("training_compute", axes, fast, jobs=2, progress=False)
+    sweep.sweep("training_compute", axes, slow, jobs=2, notebooks=True, progress=False)
+    a, b = pd.read_csv(fast, dtype=str, keep_default_na=False), pd.read_csv(slow, dtype=str, keep_default_na=False)
+    assert list(a.columns) == list(b.columns)
+    assert {"run_cost_musd", "verdict_cost", "status", "error"} <= set(a.columns)
+    assert not [c for c in a.columns if c.startswith("ex_")]
+    pd.testing.assert_frame_equal(a, b)  # as text: every digit the same
+    assert set(a["status"]) == {"ok"}
+
+
+def test_a_row_holds_the_chapter_numbers_and_verdicts(dataset):
+    row = grid.chapter_row(dataset, "training_compute", {"price_usd_per_gpu_hour": 4.0})
+    # 2.788M GPU-hours (all three stages) at $4: 11.152 $M; the claim's band is 5.5-6.5 $M
+    assert row["run_cost_musd"] == pytest.approx(2.788 * 4.0)
+    assert row["verdict_cost"] == "understates"
+
+
+@pytest.mark.parametrize("text, values", [
+    ("pue=1.1:1.5:5", [1.1, 1.2, 1.3, 1.4, 1.5]),
+    ("price_usd_per_gpu_hour=log:1:100:3", [1.0, 10.0, 100.0]),
+])
+def test_ranges(text, values):
+    (got,) = sweep.parse_axes([text], "training_compute").values()
+    assert got == pytest.approx(values)
+
+
+def test_whole_number_ranges_round(dataset):
+    assert sweep.parse_axes(["output_tokens=log:10:1000:3"], "inference_vs_search") == {"output_tokens": [10, 100, 1000]}
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("pue=1.1:1.5", "parameter pue: '1.1:1.5' is not a range"),
+    ("pue=1.1:1.5:2.5", "parameter pue: '1.1:1.5:2.5': START and STOP must be finite and COUNT a whole number >= 2"),
+    ("pue=1.1:1.5:1", "COUNT a whole number >= 2"),
+    ("pue=1.5:1.5:3", "parameter pue: '1.5:1.5:3': START equals STOP"),
+    ("pue=log:0:2:3", "parameter pue: 'log:0:2:3': a log range needs START and STOP > 0"),
+    ("pue=0.5:1.5:3", "parameter pue:"),  # 0.5 is below the allowed minimum of 1
+    ("pue=a:b:3", "parameter pue: 'a:b:3' is not a range of numbers"),
+    ("deepseek_stages=1:2:3", "parameter deepseek_stages: a range '1:2:3' is not allowed"),
+])
+def test_bad_ranges_are_refused_naming_the_parameter(text, fragment):
+    with pytest.raises(params.ParameterError) as err:
+        sweep.parse_axes([text], "training_compute")
+    assert any(fragment in line for line in err.value.problems), err.value.problems
+
+
+def test_whole_number_range_that_repeats_is_refused():
+    with pytest.raises(params.ParameterError, match="parameter output_tokens: .* repeats whole numbers"):
+        sweep.parse_axes(["output_tokens=10:12:5"], "inference_vs_search")
+
+
+def test_failed_points_stay_rows(tmp_path):
+    out = tmp_path / "grid.csv"
+    result = sweep.sweep("training_compute", {"pue": [1.1, 1.3], "deepseek_stages": [["pre_training"], []]}, out, jobs=1, progress=False)
+    table = pd.read_csv(out)
+    assert result.points == len(table) == 4 and result.failed == 2
+    failed = table[table["status"] == "failed"]
+    assert len(failed) == 2 and all("deepseek_stages" in e for e in failed["error"])
+    assert failed["run_cost_musd"].isna().all()
+    assert not [p for p in tmp_path.iterdir() if p.name not in ("grid.csv", "grid.codebook.csv")], "no partial file is left behind"
+
+
+def test_parquet_has_the_csv_rows(tmp_path):
+    axes = {"pue": [1.1, 1.4], "price_usd_per_gpu_hour": [2.0, 3.0]}
+    sweep.sweep("training_compute", axes, tmp_path / "g.csv", jobs=1, progress=False)
+    sweep.sweep("training_compute", axes, tmp_path / "g.parquet", jobs=1, progress=False)
+    a, b = pd.read_csv(tmp_path / "g.csv"), pd.read_parquet(tmp_path / "g.parquet")
+    assert list(a.columns) == list(b.columns)
+    def cells(frame):
+        return {c: ["" if v is None or v != v or v == "" else v for v in frame[c].tolist()] for c in frame.columns}
+
+    assert cells(a) == cells(b)
+
+
+def test_ctrl_c_keeps_the_rows_written(tmp_path):
+    out = tmp_path / "big.csv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analysis", "sweep", "training_compute", "-p", "pue=1.0:3.0:400", "-p", "price_usd_per_gpu_hour=1:4:50",
+         "--out", str(out), "--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:  # wait until some rows are written
+        partial = [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+        if partial and partial[0].stat().st_size > 20000:
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    table = pd.read_csv(out)
+    assert 0 < len(table) < 20000
+    assert f"interrupted: kept {len(table)} of 20000 points in {out}" in stderr
+
+
+def test_remembered_claim_checks_equal_fresh_ones(dataset):
+    from analysis import claims
+
+    memo = grid.ClaimMemo(dataset)
+    points = [{"price_usd_per_gpu_hour": p, "pue": u, "deepseek_stages": s} for p in (1.0, 2.2, 3.0) for u in (1.1, 1.4)
+              for s in (["pre_training"], ["pre_training", "context_extension", "post_training"])]
+    for point in points + points[::-1]:
+        values = {**params.defaults(), **point}
+        assert memo.ledger(values, "training_compute") == claims.ledger(dataset, values, chapter="training_compute")
+    # the cost claim reads the price and the stages, the head-to-head nothing: each remembered by what it reads
+    assert list(memo.entries["training.cost"]) == [("deepseek_stages", "price_usd_per_gpu_hour")]
+    assert list(memo.entries["training.stronger_model"]) == [()]
