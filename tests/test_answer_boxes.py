@@ -1,15 +1,10 @@
 """Self-checking answer boxes in the student edition: right, wrong, and a unit slip, one exercise per chapter."""
 
-import socket
-import subprocess
-import sys
-import time
-
 import pytest
 
 from analysis import data, params as P
 from analysis.build import book, handouts
-from tests.test_browser import browser, _require_browser  # noqa: F401  (fixture)
+from tests.test_browser import browser, _require_browser, served  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
 CASES = [("book/training_compute.html", "ex-training-price"), ("book/inference_vs_search.html", "ex-inference-knob")]
@@ -19,20 +14,8 @@ CASES = [("book/training_compute.html", "ex-training-price"), ("book/inference_v
 def site(tmp_path_factory):
     _require_browser()
     out = book.build({}, out=tmp_path_factory.mktemp("student") / "html", edition="test-student", student=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield out, f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(5)
+    with served(out) as address:
+        yield out, address
 
 
 def _expected(label):

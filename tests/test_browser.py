@@ -7,6 +7,7 @@ CDN script would show up as a blocked request. Screenshots go to
 (``CI=true``), where a missing browser is a failure.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -38,24 +39,33 @@ def _require_browser():
         pytest.fail("the playwright package is missing: run 'make test' (it installs requirements.lock)")
 
 
+@contextlib.contextmanager
+def served(folder):
+    """A local HTTP server over ``folder`` for the browser: yields its address, stops it afterwards."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(folder)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(5)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     _require_browser()
     out = book.build({}, out=tmp_path_factory.mktemp("browser") / "html", edition="test-browser")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield out, f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(5)
+    with served(out) as address:
+        yield out, address
 
 
 @pytest.fixture(scope="module")
