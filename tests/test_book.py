@@ -214,3 +214,16 @@ def test_published_files_name_nothing_of_the_machine_that_built_them(site):
     notebook = json.loads((site / "_sources" / "book" / "training_compute.ipynb").read_text())
     assert notebook["metadata"]["papermill"]["input_path"] == "book/training_compute.ipynb"
     assert "start_time" not in json.dumps(notebook)
+
+
+def test_printed_text_is_published_the_same_however_the_kernel_split_it():
+    # A kernel may send "...32.70x\n" as one message or as "...32.70x" and "\n": the published notebook must not differ.
+    from analysis.build.book import merged_streams
+
+    one = [{"name": "stdout", "output_type": "stream", "text": ["With the 2009 search: 4.36x; with this page's figures: 32.70x\n"]}]
+    two = [{"name": "stdout", "output_type": "stream", "text": ["With the 2009 search: 4.36x; with this page's figures: 32.70x"]},
+           {"name": "stdout", "output_type": "stream", "text": ["\n"]}]
+    assert merged_streams(one) == merged_streams(two) == one
+    mixed = [{"name": "stdout", "output_type": "stream", "text": "a\n"}, {"name": "stderr", "output_type": "stream", "text": "e\n"},
+             {"output_type": "display_data", "data": {}, "metadata": {}}, {"name": "stdout", "output_type": "stream", "text": "b\nc"}]
+    assert [o.get("text") for o in merged_streams(mixed)] == [["a\n"], ["e\n"], None, ["b\n", "c"]]

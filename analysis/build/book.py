@@ -81,6 +81,8 @@ def finish_executed(path: Path, source: str) -> None:
         for key in VOLATILE_METADATA:
             record.pop(key, None)
     for i, cell in enumerate(nb["cells"]):
+        if "outputs" in cell:
+            cell["outputs"] = merged_streams(cell["outputs"])
         for j, output in enumerate(cell.get("outputs", [])):
             for mime, text in output.get("data", {}).items():
                 if "html" in mime:
@@ -95,6 +97,27 @@ def finish_executed(path: Path, source: str) -> None:
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def merged_streams(outputs: list[dict]) -> list[dict]:
+    """``outputs`` with each run of consecutive stdout (or stderr) messages joined into one, its text as lines.
+
+    How a kernel splits printed text into messages depends on when it flushes, which varies from run
+    to run ("...32.70x\\n" in one message, or "...32.70x" and "\\n" in two); the text is the same.
+    """
+    def text(output: dict) -> str:
+        return "".join(output["text"]) if isinstance(output["text"], list) else output["text"]
+
+    merged: list[dict] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if output.get("output_type") != "stream":
+            merged.append(output)
+        elif previous is not None and previous.get("output_type") == "stream" and previous.get("name") == output.get("name"):
+            previous["text"] = (text(previous) + text(output)).splitlines(keepends=True)
+        else:
+            merged.append({**output, "text": text(output).splitlines(keepends=True)})
+    return merged
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
