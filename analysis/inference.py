@@ -66,6 +66,12 @@ def _fraction(name: str, value) -> np.ndarray:
     return array
 
 
+def _share(name: str, value) -> np.ndarray:
+    array = _as_float(name, value)
+    _require(name, array, (array >= 0) & (array <= 1), "a fraction in [0, 1]")
+    return array
+
+
 def _at_least_one(name: str, value) -> np.ndarray:
     array = _as_float(name, value)
     _require(name, array, array >= 1, "a number >= 1")

@@ -48,6 +48,8 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+# Argument checks shared with the other formulas: one line naming the argument and what is allowed.
+from analysis.inference import _at_least_one, _fraction, _non_negative, _positive, _share
 from analysis.units import J_PER_KWH
 
 FLOP_PER_PARAM_PER_TOKEN = 2.0  # forward pass, one multiply-accumulate per weight: Kaplan et al. (2020), §2.1, Eq. 2.2
@@ -63,42 +65,6 @@ USABLE_MEMORY_FRACTION = 0.9
 # Tensor-parallel degrees that serving engines use within one server (the heads must divide evenly): 1, 2, 4, 8;
 # beyond one 8-accelerator server, whole servers.
 ACCELERATORS_PER_SERVER = 8
-
-
-def _array(name: str, value) -> np.ndarray:
-    array = np.asarray(value, dtype=float)
-    if np.isnan(array).any():
-        raise ValueError(f"{name}: got NaN; allowed: a finite number")
-    return array
-
-
-def _check(name: str, value, ok, allowed: str) -> np.ndarray:
-    array = _array(name, value)
-    good = ok(array)
-    if not np.all(good):
-        bad = float(np.ravel(array[~good] if array.ndim else array)[0])
-        raise ValueError(f"{name}: got {bad:g}; allowed: {allowed}")
-    return array
-
-
-def _positive(name, value):
-    return _check(name, value, lambda a: a > 0, "a number > 0")
-
-
-def _non_negative(name, value):
-    return _check(name, value, lambda a: a >= 0, "a number >= 0")
-
-
-def _fraction(name, value):
-    return _check(name, value, lambda a: (a > 0) & (a <= 1), "a fraction in (0, 1]")
-
-
-def _share(name, value):
-    return _check(name, value, lambda a: (a >= 0) & (a <= 1), "a fraction in [0, 1]")
-
-
-def _at_least_one(name, value):
-    return _check(name, value, lambda a: a >= 1, "a number >= 1")
 
 
 # --- the model's weights -------------------------------------------------------------------------------
