@@ -716,6 +716,7 @@ INPUT_MEANINGS = {
     "bandwidth_utilization": "how much of its memory bandwidth the accelerator achieves",
     "roofline_sharpness": "how far compute and memory reads overlap",
     "layer_overhead_s": "the fixed time per layer of each decoding step",
+    "sequence_overhead_s": "the time per sequence of each decoding step (output processing, scheduling)",
     "moe_token_overhead_s": "the time to route each token to its experts",
     "power_share_memory_bound": "how much power the accelerator draws while memory-bound",
     "memory_bandwidth_bytes_per_s": "the accelerator's memory bandwidth",

@@ -188,9 +188,13 @@ def test_training_run_in_answers_by_hand(dataset, results):
 def test_batch_sweep_is_the_model_and_batching_lowers_energy_per_request(inputs, params, results):
     frame = results["batch"]
     for model_id, g in frame.groupby("model_id"):
-        energy = g.sort_values("batch_size")["energy_j"].to_numpy()
-        assert (np.diff(energy) <= 1e-9 * energy[:-1]).all(), model_id  # more requests per step never cost more each
-        assert energy[0] > 10 * energy[list(g.sort_values("batch_size")["batch_size"]).index(64)]
+        g = g.sort_values("batch_size")
+        energy, replica = g["energy_j"].to_numpy(), g["accelerators_per_replica"].to_numpy()
+        rises = np.diff(energy) > 1e-9 * energy[:-1]
+        # more requests per step never cost more each on the same replica; they may when their KV cache needs a
+        # larger one, whose extra accelerators wait through the same time per sequence
+        assert not (rises & (np.diff(replica) == 0)).any(), model_id
+        assert energy[0] > 10 * energy[list(g["batch_size"]).index(64)]
     at = frame.set_index(["model_id", "batch_size"]).loc[("frontier", 64), "energy_j"]
     assert at == pytest.approx(float(sa.central_quantities(inputs, "frontier", params, batch_size=64.0)["facility_energy_j"]))
     assert at == pytest.approx(results["frontier"]["energy_j"]["facility"]["value"], rel=1e-5)
