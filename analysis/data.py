@@ -97,6 +97,7 @@ TABLES: dict[str, Table] = {
             "peak_bf16_dense_flop_per_s": positive("Dense BF16 peak (half of NVIDIA's 'with sparsity' headline)"),
             "peak_fp8_dense_flop_per_s": _optional_positive("Dense FP8 peak; empty where the chip has no FP8 path"),
             "peak_int8_dense_op_per_s": _optional_positive("Dense INT8 peak, where the low-precision path is INT8 rather than FP8"),
+            "peak_fp32_flop_per_s": _optional_positive("FP32 peak without tensor cores (how PyTorch multiplies fp32 weights by default)"),
             "board_power_w": positive("Rated power of the chip or board (TDP)"),
             "idle_power_w": _optional_positive("Power drawn with nothing to run"),
             "power_scope": text(choices=POWER_SCOPES, description="What the power figures cover: the accelerator (chip or board), never a whole server"),

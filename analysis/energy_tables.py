@@ -116,6 +116,7 @@ ENERGY_TABLES: dict[str, Table] = {
             "model_id": text(description="Model, a lowercase hyphenated id (the catalogue's ids where they apply)"),
             "accelerator": text(description="Accelerator id, as in hardware.csv"),
             "accelerator_count": integer(minimum=1, description="Accelerators serving one replica"),
+            "idle_accelerators_metered": integer(minimum=0, description="Idle accelerators whose draw the meter summed with the busy ones (0: none)"),
             "precision": text(choices=MEASURED_PRECISIONS, description="Weight precision as served"),
             "batch_size": integer(minimum=1, description="Concurrent requests the measurement ran at"),
             "input_tokens": number(required=False, minimum=0.0, exclusive_minimum=True,

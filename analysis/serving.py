@@ -57,7 +57,7 @@ FLOP_PER_PARAM_PER_TOKEN = 2.0  # forward pass, one multiply-accumulate per weig
 # values, per query dimension (Kaplan et al. 2020, Table 1, counts the score term 2·n_layer·n_ctx·d_attn;
 # Hoffmann et al. 2022, Appendix F, counts both terms).
 ATTENTION_FLOP_PER_LAYER_PER_CONTEXT_TOKEN_PER_DIM = 4.0
-BYTES_PER_VALUE = {"bf16": 2.0, "fp8": 1.0}  # storage of one weight under each serving precision
+BYTES_PER_VALUE = {"bf16": 2.0, "fp8": 1.0, "fp32": 4.0}  # storage of one weight under each precision (fp32: unconverted checkpoints)
 KV_BYTES_PER_VALUE = 2.0  # vLLM keeps the KV cache in the model's activation type (bf16) unless told otherwise
 # Share of an accelerator's memory that holds weights and KV cache: vLLM's default gpu_memory_utilization (0.9);
 # the rest is activations, the CUDA context and fragmentation.

@@ -77,7 +77,7 @@ SHARED = (
                "p of the softened roofline (compute^p + memory^p)^(1/p): 1 is no overlap of compute and memory, large p their max"),
     Calibrated("moe_token_overhead_s", 1e-9, 1e-5, 5e-7, "s per token per MoE layer",
                "time to route one token through one mixture-of-experts layer (router, top-k, gather and scatter)"),
-    Calibrated("sequence_overhead_s", 1e-9, 1e-3, 1e-5, "s per sequence per decoding step",
+    Calibrated("sequence_overhead_s", 1e-9, 1e-2, 1e-5, "s per sequence per decoding step",
                "time per sequence of each decoding step beside the rooflines (output processing, detokenising, scheduling)"),
 )
 OVERHEAD = Calibrated("layer_overhead_s", 1e-7, 2e-3, 1e-4, "s per layer per decoding step",
@@ -96,6 +96,9 @@ POWER_SHARE_MEMORY_BOUND = (0.45, 0.6, 0.74)  # low, central, high
 # compute utilization fitted to the measurements (about 0.25-0.3 in vLLM), a floor for the larger prefill
 # multiplications; central: an assumption between them.
 PREFILL_COMPUTE_UTILIZATION = (0.3, 0.5, 0.76)
+# Serving engines (data/measured_inference.csv, ``engine``): their measurements set the estimates' efficiencies and
+# ranges. Others (Hugging Face transformers generating one query at a time) are re-predicted with their own fit only.
+SERVING_ENGINES = frozenset({"vllm", "sglang", "tgi", "tensorrt-llm"})
 # The measurements of the newest engine release: their overhead is the estimate's central value.
 NEWEST_ENGINE_SOURCE = "mlenergy2026leaderboardv3"  # ML.ENERGY Leaderboard v3.0, vLLM 0.11.1
 
@@ -143,19 +146,24 @@ def model_inputs(row) -> dict[str, float]:
     }
 
 
+# The column of data/hardware.csv that gives each precision's peak (fp32 runs without tensor cores: PyTorch's default).
+PEAK_COLUMN = {"bf16": "peak_bf16_dense_flop_per_s", "fp8": "peak_fp8_dense_flop_per_s", "fp32": "peak_fp32_flop_per_s"}
+
+
 def accelerator_inputs(row, precision: str, power_per_accelerator_w: float | None = None) -> dict[str, float]:
     """Inputs of :func:`analysis.serving.resolve` from one row of data/hardware.csv, at a serving precision.
 
     ``precision`` is ``bf16`` (dense BF16 peak, 2-byte weights) or ``fp8`` (dense
     FP8 peak, 1-byte weights); an accelerator with no FP8 peak refuses fp8 with
-    PrecisionError. ``power_per_accelerator_w`` replaces the row's rated power
+    PrecisionError. ``fp32`` (the FP32 peak without tensor cores, 4-byte weights)
+    re-predicts measurements of unconverted checkpoints; no estimate offers it. ``power_per_accelerator_w`` replaces the row's rated power
     (board power); the idle power then scales with it. ``power_covers_host`` is 1
     when the row's ``power_scope`` is ``server``.
     """
     name = row.get("accelerator", getattr(row, "name", "accelerator")) if hasattr(row, "get") else "accelerator"
     if precision not in S.BYTES_PER_VALUE:
         raise PrecisionError([f"parameter precision: {precision!r} is not allowed; allowed: {', '.join(S.BYTES_PER_VALUE)}"])
-    peak = _number(row, f"peak_{precision}_dense_flop_per_s")
+    peak = _number(row, PEAK_COLUMN[precision])
     if math.isnan(peak):
         raise PrecisionError([f"parameter precision: {name} has no {precision.upper()} compute in data/hardware.csv; allowed: "
                               f"bf16, or an accelerator with an FP8 peak"])
@@ -220,7 +228,7 @@ class Measurements:
 # tests show the predictions move little between 50 and 1,000 tokens.
 UNPUBLISHED_PROMPT_TOKENS = 200.0
 # Serving precisions as data/measured_inference.csv names them -> the model's (fp16 runs at the bf16 rate).
-_PRECISION = {"bf16": "bf16", "fp16": "bf16", "fp8": "fp8"}
+_PRECISION = {"bf16": "bf16", "fp16": "bf16", "fp8": "fp8", "fp32": "fp32"}
 
 
 def measurements(data, prompt_tokens_if_unpublished: float = UNPUBLISHED_PROMPT_TOKENS) -> Measurements:
@@ -247,7 +255,9 @@ def measurements(data, prompt_tokens_if_unpublished: float = UNPUBLISHED_PROMPT_
         inputs = {**model_inputs(model), **accelerator_inputs(hardware, _PRECISION[m["precision"]])}
         prompt = float(m["input_tokens"]) if not math.isnan(float(m["input_tokens"])) else prompt_tokens_if_unpublished
         inputs.update(batch_size=float(m["batch_size"]), input_tokens=prompt,
-                      output_tokens=float(m["output_tokens"]), accelerators_per_replica=float(m["accelerator_count"]))
+                      output_tokens=float(m["output_tokens"]), accelerators_per_replica=float(m["accelerator_count"]),
+                      kv_bytes_per_value=S.BYTES_PER_VALUE["fp32"] if _PRECISION[m["precision"]] == "fp32" else S.KV_BYTES_PER_VALUE,
+                      idle_accelerators_metered=_number(m, "idle_accelerators_metered", 0.0))
         rows.append(inputs)
     kept = table.loc[[m.name for m in keep]] if keep else table.iloc[:0]
     names = rows[0].keys() if rows else ()
@@ -267,17 +277,32 @@ def predict(inputs: Mapping[str, np.ndarray], boundary, efficiencies: Mapping[st
     """Predicted energy per request (J) at each measurement's boundary; efficiencies may carry leading axes (a grid).
 
     ``power_share_memory_bound`` and ``prefill_compute_utilization`` are the sourced central values unless
-    ``efficiencies`` gives them.
+    ``efficiencies`` gives them. ``inputs`` may hold ``idle_accelerators_metered``: idle accelerators inside an
+    accelerator-boundary measurement (:func:`idle_metered_energy_j`).
     """
     values = {**inputs, "power_share_memory_bound": POWER_SHARE_MEMORY_BOUND[1],
               "prefill_compute_utilization": PREFILL_COMPUTE_UTILIZATION[1], **efficiencies,
               "host_overhead_factor": host_overhead_factor, "pue": pue}
-    out = S.resolve(values, wanted=("facility_energy_j",))
+    idle_metered = np.asarray(values.pop("idle_accelerators_metered", 0.0), dtype=float)
+    out = S.resolve(values, wanted=("facility_energy_j", "accelerator_seconds"))
     boundary = np.asarray(boundary)
     predicted = out["facility_energy_j"]
     for name, quantity in _BOUNDARY_QUANTITY.items():
         predicted = np.where(boundary == name, out[quantity], predicted)
-    return predicted
+    return predicted + np.where(boundary == "accelerator", idle_metered_energy_j(
+        idle_metered, out["idle_power_w"], out["accelerator_seconds"], out["accelerators_per_replica"]), 0.0)
+
+
+def idle_metered_energy_j(idle_accelerators_metered, idle_power_w, accelerator_seconds, accelerators_per_replica):
+    """Energy per request of idle accelerators that a meter summed with the busy ones: count × idle power × the request's wall share.
+
+    A request holds its replica for accelerator-seconds / accelerators of wall time
+    (its share when the batch shares the replica); an idle accelerator on the same
+    meter draws its idle power all that time. Luccioni et al. (2024) metered all
+    eight GPUs of a node while one ran the model (data/measured_inference.csv,
+    ``idle_accelerators_metered``).
+    """
+    return idle_accelerators_metered * idle_power_w * accelerator_seconds / accelerators_per_replica
 
 
 # --- calibration ------------------------------------------------------------------------------------------------
@@ -354,7 +379,10 @@ def calibrate(data):
     efficiencies (bandwidth, FLOP/s, how compute and memory overlap, routing and
     per-layer overheads) belong to the engine as much as to the hardware, so each
     source is fitted alone (its rows ``source`` = the citation key, used to
-    re-predict that source's measurements). An estimate describes serving with a
+    re-predict that source's measurements). Only measurements on a serving
+    engine (:data:`SERVING_ENGINES`) inform the estimates: a research script
+    generating one query at a time is re-predicted with its own fit, but no one
+    serves requests that way. An estimate describes serving with a
     current engine: its values (rows with an empty ``source``) are the newest
     release's fit (:data:`NEWEST_ENGINE_SOURCE`), ranging over every source's fit
     and the joint fit to all measurements (with one overhead per source), so the
@@ -370,8 +398,10 @@ def calibrate(data):
     facility = facility_defaults(data)
     sources = sorted(set(m.sources))
     alone = {source: fit(m, facility, rows=m.sources == source) for source in sources}
-    joint = fit(m, facility)
-    newest = NEWEST_ENGINE_SOURCE if NEWEST_ENGINE_SOURCE in alone else sources[-1]
+    serving = m.table["engine"].isin(SERVING_ENGINES).to_numpy()
+    serving_sources = sorted(set(m.sources[serving]))
+    joint = fit(m, facility, rows=serving)
+    newest = NEWEST_ENGINE_SOURCE if NEWEST_ENGINE_SOURCE in alone else serving_sources[-1]
 
     def value(fitted: dict, name: str, source: str) -> float:
         v = fitted[name]
@@ -379,7 +409,7 @@ def calibrate(data):
 
     rows = []
     for c in CALIBRATED:
-        values = [value(alone[s], c.name, s) for s in sources] + [value(joint, c.name, s) for s in sources]
+        values = [value(alone[s], c.name, s) for s in serving_sources] + [value(joint, c.name, s) for s in serving_sources]
         rows.append({"parameter": c.name, "source": "", "low": min(values), "central": value(alone[newest], c.name, newest),
                      "high": max(values), "unit": c.unit, "meaning": c.meaning + f"; the newest engine release's ({newest})"})
     for source in sources:
@@ -660,7 +690,7 @@ def request_ranges(data, model_id: str, params: Mapping[str, object], explicit=f
         rated = ranges["rated_power_w"].low if "rated_power_w" in ranges else fixed["rated_power_w"]
         low, central, high = (share * rated for share in IDLE_SHARE_OF_RATED)
         ranges["idle_power_w"] = Range(low, fixed.pop("idle_power_w"), high)
-    peak = f"peak_{params['precision']}_dense_flop_per_s"
+    peak = PEAK_COLUMN[params["precision"]]
     if not math.isnan(_number(hardware, f"{peak}_low")):
         ranges["peak_flop_per_s"] = Range(_number(hardware, f"{peak}_low"), fixed.pop("peak_flop_per_s"), _number(hardware, f"{peak}_high"))
     resolved = {name: params[name] for name in ESTIMATE_PARAMETERS if name in params}

@@ -206,57 +206,60 @@ def boundary_sentence(table: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-# Serving precision at which a left-out row (no serving path for its own precision) is set beside the model.
-UPPER_BOUND_PRECISION = "bf16"
+# How a research script's request would be served today: bf16 weights on one accelerator of the same kind.
+SERVED_PRECISION = "bf16"
 
 
-def upper_bounds(data, prompt_tokens_if_unpublished: float = sa.UNPUBLISHED_PROMPT_TOKENS) -> pd.DataFrame:
-    """Measurements the model cannot re-predict point for point (fp32 weights, idle accelerators in the meter), beside its prediction.
+def served_comparison(data, table: pd.DataFrame, batch_size: float) -> pd.DataFrame:
+    """Each measurement taken outside a serving engine, beside the same request served by the newest engine.
 
-    The rows of data/measured_inference.csv whose precision has no serving path
-    (Luccioni et al. 2024's GPT-2-class runs: fp32 under the transformers pipeline,
-    one query at a time, with the node's idle GPUs summed in by the meter) bound a
-    served request from above rather than test it. Each is set beside the model's
-    prediction of the same request served in bf16 on one accelerator, at the
-    measurement's boundary, with the newest engine's efficiencies. Columns:
-    measurement_id, model_id, accelerator, batch_size, output_tokens, measured_j,
-    predicted_j, measured_over_predicted, source.
+    Luccioni et al. (2024) ran GPT-2-class models under the transformers pipeline,
+    fp32, one query at a time, with the node's idle GPUs summed in by the meter;
+    ``table`` (:func:`validation`) re-predicts them as they ran, with their own
+    fit. ``served_j`` is the model's energy at the accelerators for the same
+    request served in :data:`SERVED_PRECISION` on one accelerator of the same
+    kind, at ``batch_size``, with the newest engine's efficiencies and no idle
+    accelerators on the meter. Columns: measurement_id, model_id, engine,
+    accelerator, precision, batch_size, output_tokens, measured_j, predicted_j,
+    ratio, served_j, measured_over_served, source.
     """
-    table = data.measured_inference
-    rows = table[~table["precision"].isin(list(sa._PRECISION)) & table["model_id"].isin(data.models.index)
-                 & table["accelerator"].isin(data.hardware.index)]
+    engines = data.measured_inference.set_index("measurement_id")["engine"]
+    rows = table[~table["measurement_id"].map(engines).isin(sa.SERVING_ENGINES)].copy()
+    columns = ["measurement_id", "model_id", "engine", "accelerator", "precision", "batch_size", "output_tokens", "measured_j",
+               "predicted_j", "ratio", "served_j", "measured_over_served", "source"]
     if rows.empty:
-        return pd.DataFrame(columns=["measurement_id", "model_id", "accelerator", "batch_size", "output_tokens", "measured_j",
-                                     "predicted_j", "measured_over_predicted", "source"])
+        return pd.DataFrame(columns=columns)
+    rows["engine"] = rows["measurement_id"].map(engines)
     inputs = []
     for _, m in rows.iterrows():
         values = {**sa.model_inputs(data.models.loc[m["model_id"]]),
-                  **sa.accelerator_inputs(data.hardware.loc[m["accelerator"]], UPPER_BOUND_PRECISION)}
-        prompt = float(m["input_tokens"]) if not math.isnan(float(m["input_tokens"])) else prompt_tokens_if_unpublished
-        values.update(batch_size=float(m["batch_size"]), input_tokens=prompt, output_tokens=float(m["output_tokens"]),
-                      accelerators_per_replica=float(m["accelerator_count"]))
+                  **sa.accelerator_inputs(data.hardware.loc[m["accelerator"]], SERVED_PRECISION)}
+        prompt = float(m["input_tokens"]) if not math.isnan(float(m["input_tokens"])) else sa.UNPUBLISHED_PROMPT_TOKENS
+        values.update(batch_size=float(batch_size), input_tokens=prompt, output_tokens=float(m["output_tokens"]), accelerators_per_replica=1.0)
         inputs.append(values)
     arrays = {name: np.array([v[name] for v in inputs]) for name in inputs[0]}
     efficiencies = {name: r.central for name, r in sa.calibration().items()}
-    predicted = sa.predict(arrays, rows["boundary"].to_numpy(dtype=str), efficiencies, *sa.facility_defaults(data))
-    measured = np.array([sa.measured_energy_j(m) for _, m in rows.iterrows()])
-    return pd.DataFrame({"measurement_id": rows["measurement_id"].to_numpy(), "model_id": rows["model_id"].to_numpy(),
-                         "accelerator": rows["accelerator"].to_numpy(), "precision": rows["precision"].to_numpy(),
-                         "batch_size": rows["batch_size"].to_numpy(), "output_tokens": rows["output_tokens"].to_numpy(),
-                         "measured_j": measured, "predicted_j": predicted, "measured_over_predicted": measured / predicted,
-                         "source": rows["source"].to_numpy()})
+    rows["served_j"] = sa.predict(arrays, np.full(len(rows), "accelerator"), efficiencies, *sa.facility_defaults(data))
+    rows["measured_over_served"] = rows["measured_j"] / rows["served_j"]
+    return rows[columns].reset_index(drop=True)
 
 
-def upper_bound_sentence(frame: pd.DataFrame) -> str:
-    """Whether the measurements that cannot be re-predicted lie above the model, and by how much, from the numbers."""
+def served_sentence(frame: pd.DataFrame, batch_size: float) -> str:
+    """What the research script's requests cost as measured, as re-predicted, and as a serving engine would serve them."""
     if frame.empty:
-        return "Every measurement has a serving path here, so none is shown as a bound only"
-    above = int((frame["measured_over_predicted"] >= 1).sum())
-    n = len(frame)
-    models = prose.join(dict.fromkeys(frame["model_id"]))
-    return (f"{prose.how_many(above, n, 'measurements')} of {models} {prose.fall_or_falls(above, n)} above this model's prediction for the "
-            f"same request served in {UPPER_BOUND_PRECISION} on one accelerator, by {frame['measured_over_predicted'].min():.1f} to "
-            f"{frame['measured_over_predicted'].max():.1f} times")
+        return "Every measurement here was taken on a serving engine"
+    fits = sa.source_efficiencies()
+    newest = fits[sa.NEWEST_ENGINE_SOURCE]
+    parts = []
+    for source, g in frame.groupby("source", sort=True):
+        overhead = fits[source]["layer_overhead_s"]
+        parts.append(f"Re-predicted as they ran, {prose.how_many(len(g), len(g), 'measurements')} of {prose.join(dict.fromkeys(g['model_id']))} "
+                     f"lie within {max(g['ratio'].max(), 1 / g['ratio'].min()):.2f} times of their measurement; their engine spends "
+                     f"{prose.number(overhead * 1e6, 'µs')} per layer of each decoding step beside the rooflines, "
+                     f"{overhead / newest['layer_overhead_s']:.1f} times the newest serving engine's")
+    return ("; ".join(parts) + f". Served in {SERVED_PRECISION} by that engine at batch {batch_size:,.0f} on one accelerator, the same requests would "
+            f"cost {prose.number(frame['served_j'].min(), 'J')} to {prose.number(frame['served_j'].max(), 'J')} at the accelerator, "
+            f"{frame['measured_over_served'].min():.0f} to {frame['measured_over_served'].max():.0f} times less than measured")
 
 
 def left_out_sentence(data) -> str:
@@ -554,26 +557,34 @@ def _capitalized(text: str) -> str:
 
 
 def engine_gap(table: pd.DataFrame) -> pd.DataFrame:
-    """The same model, accelerator, count and batch measured by two sources (two engine releases): measured energy side by side.
+    """The same model, accelerator, count and batch measured by two sources or more (engine releases): measured energy side by side.
 
     Columns: model_id, accelerator, accelerator_count, batch_size, then one
-    ``measured_j`` column per source, and ``ratio`` (largest over smallest).
+    ``measured_j`` column per source (empty where that source did not measure the
+    configuration), and ``ratio`` (largest over smallest).
     """
     keys = ["model_id", "accelerator", "accelerator_count", "batch_size"]
     wide = table.pivot_table(index=keys, columns="source", values="measured_j", aggfunc="first")
-    wide = wide.dropna()
+    wide = wide[wide.notna().sum(axis=1) >= 2]
     if wide.empty:
         return wide.reset_index()
     wide["ratio"] = wide.max(axis=1) / wide.min(axis=1)
     return wide.reset_index()
 
 
-def engine_fits_sentence(fits: dict[str, dict[str, float]]) -> str:
+def serving_sources(table: pd.DataFrame, served: pd.DataFrame) -> set[str]:
+    """The sources of the validation table whose measurements ran on a serving engine (not in ``served``)."""
+    return set(table["source"]) - set(served["source"])
+
+
+def engine_fits_sentence(fits: dict[str, dict[str, float]], serving_sources=None) -> str:
     """What each source's own fit says: the accelerators' achieved efficiencies, and the engine's overheads per step.
 
     ``fits`` is :func:`analysis.serving_analysis.source_efficiencies` (source ->
     efficiency -> value). Sources are named by their citation label; the newest
-    engine release (the estimates' central values) is marked.
+    engine release (the estimates' central values) is marked. The achieved
+    efficiencies are given for ``serving_sources`` only (default: all): a source
+    whose steps are nearly all overhead does not pin them down.
     """
     from analysis.sources import labels
 
@@ -584,8 +595,9 @@ def engine_fits_sentence(fits: dict[str, dict[str, float]]) -> str:
         return f"{label} (the newest engine release)" if source == sa.NEWEST_ENGINE_SOURCE else label
 
     ordered = sorted(fits)
+    serving = [s for s in ordered if s in serving_sources] if serving_sources is not None else ordered
     hardware = "; ".join(f"{fits[s]['compute_utilization']:.0%} of peak FLOP/s and {fits[s]['bandwidth_utilization']:.0%} of memory "
-                         f"bandwidth in {who(s)}" for s in ordered)
+                         f"bandwidth in {who(s)}" for s in serving)
     overheads = "; ".join(f"{prose.number(fits[s]['sequence_overhead_s'] * 1e6, 'µs')} per sequence and "
                           f"{prose.number(fits[s]['layer_overhead_s'] * 1e6, 'µs')} per layer of each decoding step in {who(s)}"
                           for s in ordered)
@@ -618,7 +630,8 @@ def chapter_results(data, params: Mapping[str, object], explicit=frozenset()) ->
     answer["accelerator_j"] = sa.estimate(inputs, DEEPSEEK_MODEL, p, ex - {"power_per_accelerator_w"})["energy_j"]["accelerators"]["value"]
     context = context_sweep(inputs, params, explicit)
     return {
-        "validation": table, "summary": summary, "upper_bounds": upper_bounds(data), "accelerators": accelerator_comparison(inputs, params, explicit),
+        "validation": table, "summary": summary, "served": served_comparison(data, table, float(params["batch_size"])), "served_batch_size": float(params["batch_size"]),
+        "accelerators": accelerator_comparison(inputs, params, explicit),
         "deepseek": answer, "bridge": training_equivalent_answers(data, answer),
         "frontier": sa.estimate(inputs, "frontier", params, explicit),
         "batch": batch_sweep(inputs, params, explicit), "context": context, "epoch": epoch_long_inputs(inputs, params, explicit),
@@ -661,8 +674,8 @@ def chapter_texts(results: Mapping[str, object]) -> dict[str, str]:
         "serving_unpublished_inputs": unpublished_inputs_sentence(table),
         "serving_boundaries": boundary_sentence(table),
         "serving_engine_gap": engine_sentence(table),
-        "serving_engine_fits": engine_fits_sentence(sa.source_efficiencies()),
-        "serving_upper_bounds": upper_bound_sentence(results["upper_bounds"]),
+        "serving_engine_fits": engine_fits_sentence(sa.source_efficiencies(), serving_sources(results["validation"], results["served"])),
+        "serving_served_sentence": served_sentence(results["served"], float(results["served_batch_size"])),
         "serving_tpu_sentences": tpu_sentences(results["accelerators"]),
         "serving_deepseek_sentence": deepseek_sentence(results["deepseek"], results["frontier"]["energy_j"]["facility"]["value"], results["bridge"],
                                                        results["models"]),

@@ -10,7 +10,7 @@ from analysis.energy_tables import ENERGY_TABLES, PER_TOKEN_TOLERANCE
 from analysis.schema import DataError
 
 COLUMNS = [
-    "measurement_id", "model_id", "accelerator", "accelerator_count", "precision", "batch_size", "input_tokens",
+    "measurement_id", "model_id", "accelerator", "accelerator_count", "idle_accelerators_metered", "precision", "batch_size", "input_tokens",
     "output_tokens", "engine", "boundary", "energy_j", "energy_j_per_output_token", "kind", "source", "locator", "note",
 ]
 
