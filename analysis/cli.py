@@ -148,12 +148,21 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     params = P.validate(values)
     from analysis import serving_analysis
 
+    # A parameter the serving model does not read is refused when typed, and named when a scenario brings it.
+    reads = set(serving_analysis.ESTIMATE_PARAMETERS)
+    typed = sorted(set(overrides) - reads)
+    if typed:
+        raise UsageError([f"parameter {typed[0]}: not read by estimate, which always costs a request on the serving model "
+                          f"(it sets the claims ledger: use `claims`); estimate reads: {', '.join(sorted(reads))}"])
     inputs = serving_analysis.load_serving_inputs()  # validates the data whenever it changed
     try:
         result = serving_analysis.estimate(inputs, args.model, params, explicit=frozenset(values))
     except ValueError as err:  # a physical impossibility (weights that do not fit) is bad input too
         problems = getattr(err, "problems", None) or [str(err)]
         raise UsageError(problems) from None
+    unread = sorted(set(scenario_values) - reads)
+    if unread:
+        result["notes"].append(f"not read by estimate (they set the claims ledger): {', '.join(unread)}")
     if args.format == "json":
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:

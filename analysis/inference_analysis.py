@@ -742,7 +742,7 @@ def epoch_scenario_params() -> dict:
 
 # Epoch AI's power assumptions, which the serving model replaces with its own (the accelerator's rating, idle
 # plus a load-dependent share, the host overhead): left at their defaults for "our method on Epoch's request".
-EPOCH_ONLY_PARAMETERS = ("serving_method", "utilization", "power_per_accelerator_w", "power_fraction_serving",
+EPOCH_ONLY_PARAMETERS = ("serving_method", "utilization", "power_per_accelerator_w", "power_scope", "power_fraction_serving",
                          "host_overhead_factor", "pinned_inputs")
 
 

@@ -386,7 +386,12 @@ def batch_overhead_s(decode_batch_size, sequence_overhead_s):
     the total execution time is spent on scheduling, including gathering the LLM
     results from the last step" (vLLM Team 2024); later releases overlap it with
     the GPU's work. It is why small models at large batches cost more per token
-    than their rooflines say. Fitted per engine release to the measurements.
+    than their rooflines say. Fitted per engine release to the measurements
+    (each source alone). The time is charged at the memory-bound power, like the
+    per-layer overhead (:func:`load_share`): energy alone cannot tell a GPU
+    waiting with its clocks up from one idling, so the fitted time is an
+    effective one; ML.ENERGY's published step times and powers check it apart
+    from energy (tests/test_serving.py).
     """
     return _non_negative("decode_batch_size", decode_batch_size) * _non_negative("sequence_overhead_s", sequence_overhead_s)
 

@@ -92,9 +92,9 @@ CALIBRATED = (*SHARED, OVERHEAD)
 POWER_SHARE_MEMORY_BOUND = (0.45, 0.6, 0.74)  # low, central, high
 # Achieved fraction of peak FLOP/s while prefilling prompts. Not fitted: the measurements publish no prompt
 # lengths, and chat prompts cost little next to the answers. High: Pope et al. (2022), abstract, "76% MFU during
-# large-batch-size processing of input tokens" (PaLM 540B on TPU v4, a tuned system); low: the decoding
-# compute utilization fitted to the measurements (about 0.25-0.3 in vLLM), a floor for the larger prefill
-# multiplications; central: an assumption between them.
+# large-batch-size processing of input tokens" (PaLM 540B on TPU v4, a tuned system); low: 0.3, an assumption
+# under the decoding compute utilization fitted to the measurements (about 0.4 in vLLM), which the larger prefill
+# multiplications should reach; central: an assumption between them.
 PREFILL_COMPUTE_UTILIZATION = (0.3, 0.5, 0.76)
 # Serving engines (data/measured_inference.csv, ``engine``): their measurements set the estimates' efficiencies and
 # ranges. Others (Hugging Face transformers generating one query at a time) are re-predicted with their own fit only.
@@ -347,10 +347,15 @@ def fit(m: Measurements, facility: tuple[float, float], rows=None, iterations: i
         r = _log_residuals(m, probes, facility, index)[:, rows]
         jacobian = ((r[1:] - r[0]) / steps[:, None]).T  # (rows, parameters)
         gradient = jacobian.T @ r[0]
+        # A parameter held at a bound that the cost pushes past stays there: it leaves the step (an active set),
+        # so the others are not dragged by a step the bound would clip.
+        free = ~(((x <= lower) & (gradient > 0)) | ((x >= upper) & (gradient < 0)))
         hessian = jacobian.T @ jacobian
         improved = False
         for _ in range(10):
-            delta = np.linalg.solve(hessian + damping * np.diag(np.diag(hessian) + 1e-9), -gradient)
+            delta = np.zeros_like(x)
+            h = hessian[np.ix_(free, free)]
+            delta[free] = np.linalg.solve(h + damping * np.diag(np.diag(h) + 1e-9), -gradient[free])
             trial = np.clip(x + delta, lower, upper)
             trial_cost = float((_log_residuals(m, trial[None, :], facility, index)[0, rows] ** 2).sum())
             if trial_cost < best - 1e-12:
@@ -385,7 +390,7 @@ def calibrate(data):
     serves requests that way. An estimate describes serving with a
     current engine: its values (rows with an empty ``source``) are the newest
     release's fit (:data:`NEWEST_ENGINE_SOURCE`), ranging over every source's fit
-    and the joint fit to all measurements (with one overhead per source), so the
+    and the joint fit to the serving engines' measurements (with one per-layer overhead per source), so the
     Monte Carlo carries the spread between engines and setups. Each efficiency is
     drawn independently, which overstates the spread, since the fits trade one
     efficiency against another.
@@ -407,17 +412,32 @@ def calibrate(data):
         v = fitted[name]
         return v[source] if isinstance(v, dict) else v
 
+    def bound(c: Calibrated, v: float) -> str:
+        side = at_bound(c.name, v)
+        return f"; at the fit's {side} bound ({getattr(c, side):g}): the measurements push past it" if side else ""
+
     rows = []
     for c in CALIBRATED:
         values = [value(alone[s], c.name, s) for s in serving_sources] + [value(joint, c.name, s) for s in serving_sources]
         rows.append({"parameter": c.name, "source": "", "low": min(values), "central": value(alone[newest], c.name, newest),
-                     "high": max(values), "unit": c.unit, "meaning": c.meaning + f"; the newest engine release's ({newest})"})
+                     "high": max(values), "unit": c.unit,
+                     "meaning": c.meaning + f"; the newest engine release's ({newest})" + bound(c, value(alone[newest], c.name, newest))})
     for source in sources:
         for c in CALIBRATED:
             v = value(alone[source], c.name, source)
             rows.append({"parameter": c.name, "source": source, "low": v, "central": v, "high": v, "unit": c.unit,
-                         "meaning": "fitted to this source's measurements alone (its engine release)"})
+                         "meaning": "fitted to this source's measurements alone (its engine release)" + bound(c, v)})
     return pd.DataFrame(rows)
+
+
+def at_bound(name: str, value: float, tolerance: float = 1e-3) -> str:
+    """"lower" or "upper" when a fitted efficiency sits at that end of its search range (:data:`CALIBRATED`), else ""."""
+    c = next(c for c in CALIBRATED if c.name == name)
+    if value >= c.upper * (1 - tolerance):
+        return "upper"
+    if value <= c.lower * (1 + tolerance):
+        return "lower"
+    return ""
 
 
 def write_calibration(data, path: Path = CALIBRATION_FILE) -> Path:
@@ -488,6 +508,61 @@ def validation_table(data, efficiencies: Mapping[str, float] | None = None):
     })
 
 
+def held_out_table(data) -> "object":
+    """Each measurement predicted by a fit that never saw its model: leave one model out, per source.
+
+    For every source and every model it measured, the efficiencies are fitted to
+    that source's other models (:func:`fit`) and predict the held-out model's
+    measurements. A model a source measured alone is left out (nothing remains to
+    fit). This tests what the estimates do: carry an engine's efficiencies to a
+    model it was not fitted on (GPT-3, the frontier model). Columns as
+    :func:`validation_table`.
+    """
+    import pandas as pd
+
+    m = measurements(data)
+    facility = facility_defaults(data)
+    models = m.table["model_id"].to_numpy(dtype=str)
+    predicted = np.full(m.measured_j.shape, np.nan)
+    for source in sorted(set(m.sources)):
+        for model in sorted(set(models[m.sources == source])):
+            held = (m.sources == source) & (models == model)
+            train = (m.sources == source) & (models != model)
+            if not train.any():
+                continue
+            fitted = fit(m, facility, rows=train)
+            efficiencies = {name: (v[source] if isinstance(v, dict) else v) for name, v in fitted.items()}
+            subset = {name: v[held] for name, v in m.inputs.items()}
+            predicted[held] = predict(subset, m.boundary[held], efficiencies, *facility)
+    keep = ~np.isnan(predicted)
+    t = m.table[keep]
+    return pd.DataFrame({
+        "measurement_id": t["measurement_id"].to_numpy(), "model_id": t["model_id"].to_numpy(), "family": m.families[keep],
+        "accelerator": t["accelerator"].to_numpy(), "accelerator_count": t["accelerator_count"].to_numpy(),
+        "batch_size": t["batch_size"].to_numpy(), "source": m.sources[keep],
+        "measured_j": m.measured_j[keep], "predicted_j": predicted[keep], "ratio": predicted[keep] / m.measured_j[keep],
+    })
+
+
+def cross_engine_table(data, fitted_on: str = NEWEST_ENGINE_SOURCE):
+    """Every other source's measurements predicted with ``fitted_on``'s efficiencies (what an estimate uses). Columns as :func:`held_out_table`."""
+    import pandas as pd
+
+    m = measurements(data)
+    fits = source_efficiencies()
+    other = m.sources != fitted_on
+    efficiencies = dict(fits[fitted_on])
+    subset = {name: v[other] for name, v in m.inputs.items()}
+    predicted = predict(subset, m.boundary[other], efficiencies, *facility_defaults(data))
+    t = m.table[other]
+    return pd.DataFrame({
+        "measurement_id": t["measurement_id"].to_numpy(), "model_id": t["model_id"].to_numpy(), "family": m.families[other],
+        "accelerator": t["accelerator"].to_numpy(), "accelerator_count": t["accelerator_count"].to_numpy(),
+        "batch_size": t["batch_size"].to_numpy(), "source": m.sources[other],
+        "measured_j": m.measured_j[other], "predicted_j": predicted, "ratio": predicted / m.measured_j[other],
+    })
+
+
 def validation_summary(table):
     """Median and worst ratio (predicted / measured) per family and overall, with the share of points within 2x.
 
@@ -510,11 +585,14 @@ def validation_summary(table):
 
 # --- one request's estimate -----------------------------------------------------------------------------------
 
+# The assumed model whose size the ``frontier_active_params`` parameter sets (data/models.csv id).
+FRONTIER_MODEL = "frontier"
+
 # The parameters of analysis/params.py an estimate reads, in the order the output lists them.
 ESTIMATE_PARAMETERS = (
     "accelerator", "precision", "batch_size", "prompt_chars", "chars_per_token", "output_tokens", "accelerators_per_replica",
     "power_per_accelerator_w", "power_scope", "host_overhead_factor", "serving_pue", "grid_intensity_g_per_kwh",
-    "wue_l_per_kwh", "electricity_water_l_per_kwh", "samples", "seed",
+    "wue_l_per_kwh", "electricity_water_l_per_kwh", "samples", "seed", "frontier_active_params",
 )
 # Inputs of data/inference_inputs.csv whose sourced ranges an estimate draws from (input -> name in serving.resolve).
 _SOURCED_RANGES = {"chars_per_token": "chars_per_token", "host_overhead_factor": "host_overhead_factor", "serving_pue": "pue",
@@ -661,15 +739,32 @@ def request_ranges(data, model_id: str, params: Mapping[str, object], explicit=f
     """
     from analysis.uncertainty import Range
 
+    from analysis.params import ParameterError
+
     inputs = _as_inputs(data)
-    model = _lookup(inputs.models, model_id, "models", "model")
-    hardware = _lookup(inputs.hardware, str(params["accelerator"]), "hardware", "parameter accelerator")
+    model = dict(_lookup(inputs.models, model_id, "models", "model"))
+    name = str(params["accelerator"])
+    hardware = _lookup(inputs.hardware, name, "hardware", "parameter accelerator")
+    if _number(hardware, "memory_bytes") != _number(hardware, "memory_bytes"):  # NaN: no published size
+        raise ParameterError([f"parameter accelerator: {name} has no memory size in data/hardware.csv (column memory_bytes), which the "
+                              "serving model needs to size replicas and batches; allowed: an accelerator with one"])
     explicit_power = "power_per_accelerator_w" in explicit
     acc = accelerator_inputs({"accelerator": params["accelerator"], **hardware}, str(params["precision"]),
                              float(params["power_per_accelerator_w"]) if explicit_power else None)
     scope = str(params.get("power_scope", "auto"))
+    if scope == "server" and not explicit_power and hardware.get("power_scope") != "server":
+        raise ParameterError([f"parameter power_scope: server needs power_per_accelerator_w, a whole-server figure per accelerator; "
+                              f"data/hardware.csv's {_number(hardware, 'board_power_w'):g} W for {name} covers the accelerator alone"])
+    above_rating = explicit_power and acc["rated_power_w"] > _number(hardware, "board_power_w")
     if scope != "auto":
         acc["power_covers_host"] = 1.0 if scope == "server" else 0.0
+    elif above_rating:  # more than the accelerator can draw: a whole-server figure per accelerator (Epoch AI's 1,275 W)
+        acc["power_covers_host"] = 1.0
+    if model_id == FRONTIER_MODEL and "frontier_active_params" in params:
+        # The assumed frontier model's size is a parameter (as in the claims ledger): its total keeps the catalogue's proportion.
+        active = float(params["frontier_active_params"])
+        model["params_total"] = float(model["params_total"]) * active / float(model["params_active"])
+        model["params_active"] = active
     fixed = {**model_inputs(model), **acc, "batch_size": float(params["batch_size"]),
              "output_tokens": float(params["output_tokens"]), "grid_intensity_g_per_kwh": float(params["grid_intensity_g_per_kwh"])}
     if int(params["accelerators_per_replica"]) > 0:
@@ -693,7 +788,8 @@ def request_ranges(data, model_id: str, params: Mapping[str, object], explicit=f
     peak = PEAK_COLUMN[params["precision"]]
     if not math.isnan(_number(hardware, f"{peak}_low")):
         ranges["peak_flop_per_s"] = Range(_number(hardware, f"{peak}_low"), fixed.pop("peak_flop_per_s"), _number(hardware, f"{peak}_high"))
-    resolved = {name: params[name] for name in ESTIMATE_PARAMETERS if name in params}
+    resolved = {name: params[name] for name in ESTIMATE_PARAMETERS if name in params
+                and (name != "frontier_active_params" or model_id == FRONTIER_MODEL)}
     resolved["power_per_accelerator_w"] = acc["rated_power_w"]
     resolved["power_scope"] = "server" if acc["power_covers_host"] else "accelerator"
     notes = [
@@ -702,6 +798,9 @@ def request_ranges(data, model_id: str, params: Mapping[str, object], explicit=f
     ]
     if acc["power_covers_host"]:
         notes.append("the power figure covers the whole server: no host overhead is added, and the accelerators' own share is not separable")
+    if above_rating:
+        notes.append(f"power_per_accelerator_w: above {name}'s rated {_number(hardware, 'board_power_w'):g} W, so "
+                     + ("read as a whole-server figure (power_scope=auto)" if scope == "auto" else "more than the accelerator alone can draw"))
     return fixed, ranges, resolved, notes
 
 

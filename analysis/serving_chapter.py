@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import prose
+from analysis import serving as S
 from analysis import serving_analysis as sa
 from analysis.units import J_PER_KWH
 
@@ -72,6 +73,54 @@ def _request(params: Mapping[str, object], explicit: Iterable[str], **changes) -
 
 
 # --- 1. does the model match measurements? ---------------------------------------------------------------------
+
+
+_OUT_OF_SAMPLE: dict[tuple, dict[str, pd.DataFrame]] = {}
+
+
+def _content_key(data) -> tuple:
+    """A key for what the out-of-sample checks read: the measurement, model and hardware tables and the calibration file."""
+    frames = (data.measured_inference, data.models, data.hardware)
+    return (tuple(int(pd.util.hash_pandas_object(f.astype(str), index=True).sum()) for f in frames), sa.CALIBRATION_FILE.read_bytes())
+
+
+def out_of_sample(data) -> dict[str, pd.DataFrame]:
+    """The held-out and the cross-engine tables (:func:`analysis.serving_analysis.held_out_table`, ``cross_engine_table``) with the held-out summary.
+
+    They depend on the data alone, not on the page's parameters, so they are
+    computed once per content of the tables (a sweep re-uses them at every point).
+    Keys: held_out, held_out_summary, cross_engine.
+    """
+    key = _content_key(data)
+    if key not in _OUT_OF_SAMPLE:
+        held = sa.held_out_table(data)
+        _OUT_OF_SAMPLE.clear()
+        _OUT_OF_SAMPLE[key] = {"held_out": held, "held_out_summary": sa.validation_summary(held), "cross_engine": sa.cross_engine_table(data)}
+    return _OUT_OF_SAMPLE[key]
+
+
+def held_out_sentence(held: pd.DataFrame, summary: pd.DataFrame, n_measured: int) -> str:
+    """What the leave-one-model-out check shows, from its numbers."""
+    overall = summary.set_index("family").loc["all"]
+    n = int(overall["points"])
+    worst = held.loc[np.abs(np.log(held["ratio"])).idxmax()]
+    inside = int((np.abs(np.log(held["ratio"])) <= math.log(sa.TARGET_WORST_RATIO)).sum())
+    skipped = n_measured - n
+    return ("These ratios come from efficiencies fitted to the same measurements. Held out instead, each model's measurements "
+            "predicted by its source's fit to the other models (as an estimate for a model never measured is made), "
+            f"the median is {overall['median_ratio']:.2f} times the measurement and the farthest {_point_name(worst)}, "
+            f"predicted {times(float(worst['ratio']))} than measured; {prose.how_many(inside, n, 'points')} stay within "
+            f"{sa.TARGET_WORST_RATIO:g} times" + (f" ({skipped} measured alone by their source cannot be held out)" if skipped else ""))
+
+
+def cross_engine_sentence(cross: pd.DataFrame) -> str:
+    """How the other engines' measurements come out under the newest engine's efficiencies (what the estimates use)."""
+    if cross.empty:
+        return "Only one engine release was measured, so the engines' share of the uncertainty cannot be read from the data"
+    parts = [f"{g['ratio'].median():.2f} of what was measured for {_source_label(source)}"
+             for source, g in cross.groupby("source", sort=True)]
+    return ("Predicted with the newest engine's efficiencies, which the estimates use, the other sources' measurements come out at a median "
+            f"{prose.join(parts)}: the engine, more than the hardware, is what an estimate is least sure of, and its range spans the engines' fits")
 
 
 def validation(data) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -189,7 +238,7 @@ def unpublished_inputs_sentence(table: pd.DataFrame) -> str:
     n = len(table)
     if missing == 0:
         return f"Every one of the {n} measurements publishes its prompt length"
-    which = f"none of the {n} measurements publishes its prompt length" if missing == n else f"{missing} of the {n} measurements publish no prompt length"
+    which = f"none of the {n} measurements publishes its prompt length" if missing == n else f"of the {n} measurements, {missing} publish no prompt length"
     return (f"{which} (their sources give output lengths only); "
             f"for {'it' if missing == 1 else 'them'} the model assumes a chat prompt of {sa.UNPUBLISHED_PROMPT_TOKENS:,.0f} tokens, "
             f"which matters little: prefill is a small share of a chat request's energy")
@@ -221,12 +270,14 @@ def served_comparison(data, table: pd.DataFrame, batch_size: float) -> pd.DataFr
     kind, at ``batch_size``, with the newest engine's efficiencies and no idle
     accelerators on the meter. Columns: measurement_id, model_id, engine,
     accelerator, precision, batch_size, output_tokens, measured_j, predicted_j,
-    ratio, served_j, measured_over_served, source.
+    ratio, served_j, measured_over_served, idle_share (the share of the prediction
+    as run that is idle accelerators on the meter), busy_over_served (the busy
+    accelerator alone over the served request), source.
     """
     engines = data.measured_inference.set_index("measurement_id")["engine"]
     rows = table[~table["measurement_id"].map(engines).isin(sa.SERVING_ENGINES)].copy()
     columns = ["measurement_id", "model_id", "engine", "accelerator", "precision", "batch_size", "output_tokens", "measured_j",
-               "predicted_j", "ratio", "served_j", "measured_over_served", "source"]
+               "predicted_j", "ratio", "served_j", "measured_over_served", "idle_share", "busy_over_served", "source"]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     rows["engine"] = rows["measurement_id"].map(engines)
@@ -241,7 +292,22 @@ def served_comparison(data, table: pd.DataFrame, batch_size: float) -> pd.DataFr
     efficiencies = {name: r.central for name, r in sa.calibration().items()}
     rows["served_j"] = sa.predict(arrays, np.full(len(rows), "accelerator"), efficiencies, *sa.facility_defaults(data))
     rows["measured_over_served"] = rows["measured_j"] / rows["served_j"]
+    # The busy accelerator alone, as it ran: the same prediction without the idle ones on the meter.
+    m = sa.measurements(data)
+    at = [int(np.flatnonzero(m.table["measurement_id"].to_numpy() == i)[0]) for i in rows["measurement_id"]]
+    fits = sa.source_efficiencies()
+    own = {name: np.array([fits[m.sources[i]][name] for i in at]) for name in fits[m.sources[at[0]]]}
+    busy_inputs = {name: v[at] for name, v in m.inputs.items()} | {"idle_accelerators_metered": np.zeros(len(at))}
+    busy = sa.predict(busy_inputs, m.boundary[at], own, *sa.facility_defaults(data))
+    rows["idle_share"] = 1.0 - busy / rows["predicted_j"].to_numpy()
+    rows["busy_over_served"] = busy / rows["served_j"].to_numpy()
     return rows[columns].reset_index(drop=True)
+
+
+def _span(values, form: str) -> str:
+    """A range as text, "a to b", or "about a" when both ends print the same."""
+    low, high = form.format(min(values)), form.format(max(values))
+    return f"about {low}" if low == high else f"{low} to {high}"
 
 
 def served_sentence(frame: pd.DataFrame, batch_size: float) -> str:
@@ -259,7 +325,10 @@ def served_sentence(frame: pd.DataFrame, batch_size: float) -> str:
                      f"{overhead / newest['layer_overhead_s']:.1f} times the newest serving engine's")
     return ("; ".join(parts) + f". Served in {SERVED_PRECISION} by that engine at batch {batch_size:,.0f} on one accelerator, the same requests would "
             f"cost {prose.number(frame['served_j'].min(), 'J')} to {prose.number(frame['served_j'].max(), 'J')} at the accelerator, "
-            f"{frame['measured_over_served'].min():.0f} to {frame['measured_over_served'].max():.0f} times less than measured")
+            f"{frame['measured_over_served'].min():.0f} to {frame['measured_over_served'].max():.0f} times less than measured. "
+            f"Part of that gap is the meter: the model puts {_span(frame['idle_share'], '{:.0%}')} of each "
+            f"measurement on the idle GPUs, so the busy GPU alone used {frame['busy_over_served'].min():.0f} to "
+            f"{frame['busy_over_served'].max():.0f} times the served request's energy")
 
 
 def left_out_sentence(data) -> str:
@@ -342,6 +411,13 @@ def deepseek_request(data, params: Mapping[str, object], explicit=frozenset()) -
         out[name], out[name + "_low"], out[name + "_high"] = number["value"], number["low"], number["high"]
     for end in ("", "_low", "_high"):
         out["facility_wh" + end] = out["facility_j" + end] / J_PER_WH
+    # The same answer at the page's precision: what FP8 itself saves, apart from the model's shape.
+    same, same_ex = _request(params, explicit, accelerator=DEEPSEEK_ACCELERATOR, accelerators_per_replica=0)
+    out["page_precision"] = str(same["precision"])
+    out["facility_j_page_precision"] = float(sa.estimate(_inputs(data), DEEPSEEK_MODEL, same, same_ex)["energy_j"]["facility"]["value"])
+    model = _inputs(data).models[DEEPSEEK_MODEL]
+    out["experts_touched_share"] = float(S.expected_experts_touched(model["experts_total"], model["experts_per_token"], float(p["batch_size"]))
+                                         / model["experts_total"])
     return out
 
 
@@ -531,17 +607,25 @@ def training_equivalent_answers(data, answer: Mapping[str, float], run_id: str =
 def deepseek_sentence(answer: Mapping[str, float], frontier_j: float, bridge: Mapping[str, float], models: Mapping[str, Mapping]) -> str:
     """One DeepSeek-V3 answer against the frontier request, and against its own training run, from the numbers.
 
-    ``models``: data/models.csv rows by id (the active and total parameters of both models).
+    The answer is served in FP8 (as DeepSeek serves it); the frontier request in
+    the page's precision. The sentence separates the two causes: the same answer at
+    the page's precision (``facility_j_page_precision``) shows what the model's
+    shape alone does. ``models``: data/models.csv rows by id.
     """
     ratio = answer["facility_j"] / frontier_j
+    shape = answer["facility_j_page_precision"] / frontier_j
     ds, fr = models[DEEPSEEK_MODEL], models["frontier"]
-    return (f"That is {times(ratio)} than a frontier-model request on the same serving model and settings "
-            f"({frontier_j / J_PER_WH:.2g} Wh): DeepSeek-V3 activates {ds['params_active'] / 1e9:.0f} billion of its "
-            f"{ds['params_total'] / 1e9:.0f} billion parameters per token, the frontier model (Epoch AI's assumption) "
-            f"{fr['params_active'] / 1e9:.0f} billion of {fr['params_total'] / 1e9:.0f} billion. "
+    precision = answer["page_precision"]
+    return (f"That is {times(ratio)} than a frontier-model request on the same serving model at the page's settings "
+            f"({frontier_j / J_PER_WH:.2g} Wh, {precision}). {'Most of' if abs(math.log(shape)) < abs(math.log(ratio)) / 2 else 'Part of'} the difference is the number format: served in {precision} like the "
+            f"frontier request, the same answer would cost {prose.number(answer['facility_j_page_precision'], 'J')}, {times(shape)}. "
+            f"DeepSeek-V3 activates {ds['params_active'] / 1e9:.0f} billion of its {ds['params_total'] / 1e9:.0f} billion parameters per token, "
+            f"the frontier model (Epoch AI's assumption) {fr['params_active'] / 1e9:.0f} billion of {fr['params_total'] / 1e9:.0f} billion, "
+            f"but a decoding step of {answer['batch_size']:,.0f} requests reads about {answer['experts_touched_share']:.0%} of DeepSeek-V3's experts, "
+            f"so its total, not its active, parameters set the weights read. "
             f"DeepSeek-V3's final training run took {bridge['gpu_hours'] / 1e6:.3g} million GPU-hours, "
-            f"at most {bridge['training_mwh']:,.0f} MWh at the GPUs' rated {bridge['power_w']:,.0f} W: the accelerator energy of about "
-            f"{_large(bridge['answers'])} such answers")
+            f"at most {bridge['training_mwh']:,.0f} MWh at {bridge['power_w']:,.0f} W per GPU (the H800's power, assumed equal to the H100's rating): "
+            f"the accelerator energy of about {_large(bridge['answers'])} such answers")
 
 
 def _large(count: float) -> str:
@@ -557,14 +641,16 @@ def _capitalized(text: str) -> str:
 
 
 def engine_gap(table: pd.DataFrame) -> pd.DataFrame:
-    """The same model, accelerator, count and batch measured by two sources or more (engine releases): measured energy side by side.
+    """The same model, accelerator, count and batch measured by two sources or more (engine releases): energy per output token side by side.
 
-    Columns: model_id, accelerator, accelerator_count, batch_size, then one
-    ``measured_j`` column per source (empty where that source did not measure the
-    configuration), and ``ratio`` (largest over smallest).
+    Per output token, because the sources' prompts give answers of different
+    lengths. Columns: model_id, accelerator, accelerator_count, batch_size, then
+    one column per source (J per output token; empty where that source did not
+    measure the configuration), and ``ratio`` (largest over smallest).
     """
     keys = ["model_id", "accelerator", "accelerator_count", "batch_size"]
-    wide = table.pivot_table(index=keys, columns="source", values="measured_j", aggfunc="first")
+    per_token = table.assign(j_per_output_token=table["measured_j"] / table["output_tokens"])
+    wide = per_token.pivot_table(index=keys, columns="source", values="j_per_output_token", aggfunc="first")
     wide = wide[wide.notna().sum(axis=1) >= 2]
     if wide.empty:
         return wide.reset_index()
@@ -596,7 +682,11 @@ def engine_fits_sentence(fits: dict[str, dict[str, float]], serving_sources=None
 
     ordered = sorted(fits)
     serving = [s for s in ordered if s in serving_sources] if serving_sources is not None else ordered
-    hardware = "; ".join(f"{fits[s]['compute_utilization']:.0%} of peak FLOP/s and {fits[s]['bandwidth_utilization']:.0%} of memory "
+    def share(s: str, name: str) -> str:
+        side = sa.at_bound(name, fits[s][name])
+        return f"{fits[s][name]:.0%}" + (f" (the fit's {side} bound)" if side else "")
+
+    hardware = "; ".join(f"{share(s, 'compute_utilization')} of peak FLOP/s and {share(s, 'bandwidth_utilization')} of memory "
                          f"bandwidth in {who(s)}" for s in serving)
     overheads = "; ".join(f"{prose.number(fits[s]['sequence_overhead_s'] * 1e6, 'µs')} per sequence and "
                           f"{prose.number(fits[s]['layer_overhead_s'] * 1e6, 'µs')} per layer of each decoding step in {who(s)}"
@@ -611,9 +701,9 @@ def engine_sentence(table: pd.DataFrame) -> str:
     if gap.empty:
         return "No configuration was measured by two sources, so the engines' share of the spread cannot be read from the data"
     worst = gap.loc[gap["ratio"].idxmax()]
-    return (f"{prose.how_many(len(gap), len(gap), 'configurations')} measured by two sources differ by up to {worst['ratio']:.2f} times "
+    return (f"{prose.how_many(len(gap), len(gap), 'configurations')} measured by two sources differ by up to {worst['ratio']:.2f} times in energy per output token "
             f"({worst['model_id']} on {int(worst['accelerator_count'])} × {worst['accelerator']} at batch {int(worst['batch_size'])}), "
-            "with nothing changed but the engine release and the prompts")
+            "with nothing changed but the engine release and the prompts (so the answers' lengths)")
 
 
 # --- everything the chapter glues ---------------------------------------------------------------------------------------
@@ -630,7 +720,7 @@ def chapter_results(data, params: Mapping[str, object], explicit=frozenset()) ->
     answer["accelerator_j"] = sa.estimate(inputs, DEEPSEEK_MODEL, p, ex - {"power_per_accelerator_w"})["energy_j"]["accelerators"]["value"]
     context = context_sweep(inputs, params, explicit)
     return {
-        "validation": table, "summary": summary, "served": served_comparison(data, table, float(params["batch_size"])), "served_batch_size": float(params["batch_size"]),
+        "validation": table, "summary": summary, **out_of_sample(data), "served": served_comparison(data, table, float(params["batch_size"])), "served_batch_size": float(params["batch_size"]),
         "accelerators": accelerator_comparison(inputs, params, explicit),
         "deepseek": answer, "bridge": training_equivalent_answers(data, answer),
         "frontier": sa.estimate(inputs, "frontier", params, explicit),
@@ -674,6 +764,8 @@ def chapter_texts(results: Mapping[str, object]) -> dict[str, str]:
         "serving_unpublished_inputs": unpublished_inputs_sentence(table),
         "serving_boundaries": boundary_sentence(table),
         "serving_engine_gap": engine_sentence(table),
+        "serving_held_out_sentence": held_out_sentence(results["held_out"], results["held_out_summary"], len(table)),
+        "serving_cross_engine_sentence": cross_engine_sentence(results["cross_engine"]),
         "serving_engine_fits": engine_fits_sentence(sa.source_efficiencies(), serving_sources(results["validation"], results["served"])),
         "serving_served_sentence": served_sentence(results["served"], float(results["served_batch_size"])),
         "serving_tpu_sentences": tpu_sentences(results["accelerators"]),

@@ -312,7 +312,7 @@ def test_bad_input_is_one_line_and_exit_status_2(args, message):
 
 # The validation as achieved (analysis.serving_analysis.validation_summary): family -> (median ratio, worst ratio),
 # predicted over measured. A change that moves either further from 1 by more than 5 % fails.
-ACHIEVED = {"small dense": (1.014, 1.304), "large dense": (1.072, 0.685), "MoE": (1.030, 0.646), "all": (1.020, 0.646)}
+ACHIEVED = {"small dense": (1.007, 1.303), "large dense": (1.069, 0.684), "MoE": (1.030, 0.645), "all": (1.015, 0.645)}
 # Points outside the issue's 2x target, each with the reason the model does not chase it: none since the
 # decoding step carries a time per sequence. Without it, Gemma 2 2B on an H100 at batch 512 (vLLM 0.5.4, 48.8 J
 # measured, more than the 39.1 J on the slower A100 40 GB) was predicted at 0.49 of its measurement.
@@ -466,3 +466,31 @@ def test_a_faster_accelerator_can_cost_more_per_request_when_the_time_per_sequen
     assert h100 > a100
     assert request(model=gemma, batch_size=512, sequence_overhead_s=0.0)["accelerator_energy_j"] < \
         request(model=gemma, accelerator=A100, batch_size=512, sequence_overhead_s=0.0)["accelerator_energy_j"]
+
+
+# Leave one model out, per source (analysis.serving_analysis.held_out_table): family -> (median, worst) as achieved.
+HELD_OUT_ACHIEVED = {"small dense": (1.002, 0.694), "large dense": (1.097, 0.622), "MoE": (1.048, 0.574), "all": (1.018, 0.574)}
+
+
+def test_held_out_models_are_predicted_within_the_targets(dataset):
+    held = A.held_out_table(dataset)
+    summary = A.validation_summary(held).set_index("family")
+    for name, (median, worst) in HELD_OUT_ACHIEVED.items():
+        assert abs(np.log(summary.loc[name, "median_ratio"])) <= abs(np.log(median)) + np.log(1.05), name
+        assert abs(np.log(summary.loc[name, "worst_ratio"])) <= abs(np.log(worst)) + np.log(1.05), name
+    assert (np.abs(np.log(held["ratio"])) <= np.log(A.TARGET_WORST_RATIO)).all()
+
+
+def test_a_held_out_prediction_never_sees_its_own_model(dataset):
+    # Change the measured energy of one model's rows tenfold: its held-out predictions must not move, the others' may.
+    held = A.held_out_table(dataset).set_index("measurement_id")
+    changed = dataset.measured_inference.copy()
+    gemma = changed["model_id"] == "gemma-2-2b"
+    changed.loc[gemma, "energy_j"] = changed.loc[gemma, "energy_j"] * 10
+    from analysis.data import Dataset
+
+    other = A.held_out_table(Dataset({**dataset._tables, "measured_inference": changed}, dataset.citation_keys)).set_index("measurement_id")
+    ids = changed.loc[gemma, "measurement_id"]
+    assert np.allclose(other.loc[ids, "predicted_j"], held.loc[ids, "predicted_j"], rtol=1e-12)
+    same_source = other.index.str.startswith("mlenergy-v2") & ~other.index.isin(ids)
+    assert not np.allclose(other.loc[same_source, "predicted_j"], held.loc[same_source, "predicted_j"], rtol=1e-6)

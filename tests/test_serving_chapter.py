@@ -82,7 +82,7 @@ def test_measurements_off_a_serving_engine_are_re_predicted_and_set_beside_the_s
     row = served.iloc[0]
     m = dataset.measured_inference.set_index("measurement_id").loc[row["measurement_id"]]
     values = {**sa.model_inputs(dataset.models.loc[m["model_id"]]), **sa.accelerator_inputs(dataset.hardware.loc[m["accelerator"]], "bf16"),
-              "batch_size": float(params["batch_size"]), "input_tokens": sa.UNPUBLISHED_PROMPT_TOKENS, "output_tokens": float(m["output_tokens"]),
+              "batch_size": float(params["batch_size"]), "input_tokens": float(m["input_tokens"]), "output_tokens": float(m["output_tokens"]),
               "accelerators_per_replica": 1.0}
     expected = sa.predict({k: np.array([v]) for k, v in values.items()}, np.array(["accelerator"]),
                           {k: r.central for k, r in sa.calibration().items()}, *sa.facility_defaults(dataset))
@@ -126,13 +126,14 @@ def test_unpublished_prompts_are_counted_and_the_assumed_length_named(results):
     missing = int(table["input_tokens"].isna().sum())
     text = sc.unpublished_inputs_sentence(table)
     assert f"{sa.UNPUBLISHED_PROMPT_TOKENS:,.0f} tokens" in text
-    assert (f"none of the {len(table)}" in text) if missing == len(table) else (f"{missing} of the {len(table)}" in text)
+    assert (f"none of the {len(table)}" in text) if missing == len(table) else (f"of the {len(table)} measurements, {missing} publish" in text)
 
 
 def test_engine_gap_by_hand(results):
     gap = sc.engine_gap(results["validation"]).set_index(["model_id", "accelerator", "batch_size"])
-    # Llama 3.1 8B, one H100, batch 64: ML.ENERGY v2 82.59 J per request, v3 46.9 J (data/measured_inference.csv)
-    assert gap.loc[("llama-3.1-8b", "h100-sxm", 64), "ratio"] == pytest.approx(82.59 / 46.9, rel=1e-6)
+    # Llama 3.1 8B, one H100, batch 64: ML.ENERGY v2 82.59 J for 482.8 output tokens, v3 46.9 J for 395.5
+    # (data/measured_inference.csv): per output token 0.1711 J against 0.1186 J
+    assert gap.loc[("llama-3.1-8b", "h100-sxm", 64), "ratio"] == pytest.approx((82.59 / 482.8) / (46.9 / 395.5), rel=1e-6)
 
 
 # ---- 2. GPU/TPU ---------------------------------------------------------------------------------------------------
@@ -204,6 +205,12 @@ def test_training_run_in_answers_by_hand(dataset, results):
     assert bridge["answers"] == pytest.approx(2.788e6 * 3600 * 700 / results["deepseek"]["accelerator_j"])
     text = sc.chapter_texts(results)["serving_deepseek_sentence"]
     assert "37 billion of its 671 billion" in text and ("lower" in text) == (results["deepseek"]["facility_j"] < results["frontier"]["energy_j"]["facility"]["value"])
+    # the number format and the model's shape apart: the same answer at the page's precision, and the experts a step reads
+    answer = results["deepseek"]
+    assert answer["facility_j_page_precision"] > answer["facility_j"]  # FP8 reads half the bytes per weight
+    assert f"{sc.prose.number(answer['facility_j_page_precision'], 'J')}" in text
+    # 256 routed experts, 8 per token, 64 tokens per step: 1 - (1 - 8/256)^64 = 0.8691 of them read
+    assert answer["experts_touched_share"] == pytest.approx(1 - (1 - 8 / 256) ** 64, rel=1e-9)
 
 
 # ---- 4. batch and context -----------------------------------------------------------------------------------------
@@ -326,3 +333,14 @@ def test_chapter_texts_follow_their_numbers(dataset, changes):
     for tokens in (10_000, 100_000):
         word = "higher" if epoch.loc[tokens, "ratio"] >= 1 else "lower"
         assert f"at {tokens:,} input tokens ({sc.times(epoch.loc[tokens, 'ratio'])})" in texts["serving_context_sentence"] and word in sc.times(epoch.loc[tokens, "ratio"])
+
+
+def test_the_held_out_and_cross_engine_sentences_state_their_numbers(results):
+    held, summary = results["held_out"], results["held_out_summary"]
+    text = sc.held_out_sentence(held, summary, len(results["validation"]))
+    assert f"the median is {summary.set_index('family').loc['all', 'median_ratio']:.2f} times" in text
+    cross = results["cross_engine"]
+    assert sa.NEWEST_ENGINE_SOURCE not in set(cross["source"]) and len(cross) == len(results["validation"]) - int(
+        (results["validation"]["source"] == sa.NEWEST_ENGINE_SOURCE).sum())
+    for source, g in cross.groupby("source"):
+        assert f"{g['ratio'].median():.2f} of what was measured for {sc._source_label(source)}" in sc.cross_engine_sentence(cross)
