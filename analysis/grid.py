@@ -5,7 +5,9 @@ point. Every number a chapter glues comes from pure functions of this package,
 so :func:`chapter_row` calls those same functions, in the order the chapter's
 first cells call them, and returns the same names with the same values. The
 notebooks remain the book's executor; this module is how a grid of thousands of
-points is evaluated in seconds.
+points is evaluated in seconds. For the training chapter,
+:func:`chapter_columns` evaluates many points in one call (numpy arrays through
+the same functions), which is how a million points take seconds.
 
 What a row holds (both sweep modes, so their CSVs have the same columns): every
 number a chapter glues in its analysis cells, every claim's verdict word
