@@ -226,3 +226,18 @@ def test_ten_thousand_training_points_take_seconds(tmp_path):
                                               "pue": [1 + i / 100 for i in range(100)]}, tmp_path / "g.parquet", jobs=2, progress=False)
     assert (result.points, result.failed) == (10_000, 0)
     assert time.perf_counter() - start < 60
+
+
+def test_the_verdict_rule_judges_arrays_as_it_judges_each_value():
+    import numpy as np
+
+    from analysis.claims import judge
+
+    nan = float("nan")
+    cases = [(lo, hi, v) for lo, hi in [(1.0, 3.0), (4.5, 6.0), (0.0, 0.5), (nan, 2.0), (2.0, nan), (2.5, 2.5)] for v in (2.0, 5.0, nan)]
+    low, high, value = (np.array(column) for column in zip(*cases))
+    got = judge(2.0, 4.0, low, high, value)
+    assert got.tolist() == [judge(2.0, 4.0, lo, hi, v) for lo, hi, v in cases]
+    assert set(got.tolist()) == {"holds", "too_low", "too_high", "mixed", "unverifiable"}
+    assert judge(2.0, 4.0, low, high).tolist() == [judge(2.0, 4.0, lo, hi) for lo, hi, _ in cases]  # no central value
+    assert isinstance(judge(2.0, 4.0, 1.0, 3.0, 2.5), str)
