@@ -306,7 +306,7 @@ def _head_to_head(data: Dataset, params: dict, args: dict) -> Computed:
     return Computed(value=overall, low=min(shares.values()), high=max(shares.values()), basis=basis, verdict=verdict, details=details)
 
 
-# The names chapter_numbers computes from ARRAY_PARAMETERS; every other number depends on the counted stages alone.
+# Marks, in _stage_numbers, the numbers chapter_numbers computes from ARRAY_PARAMETERS (the rest depend on the counted stages alone).
 _PRICED = object()
 
 
@@ -396,7 +396,6 @@ def _stage_numbers(data: Dataset, params: dict, run: str, reference: str) -> dic
         "ref_elo": arena.loc[reference, "elo"],
     }
     numbers = {name: value if value is _PRICED else float(value) for name, value in numbers.items()}
-    # The reference's board power as Meta counts it (power fraction 1) sits in the same column as the one the chapter applies.
     return numbers | {"_run_gpu_hours": float(a["gpu_hours"]), "_ref_gpu_hours": float(b["gpu_hours"]),
                       "_run_board_power_w": float(a["board_power_w"]), "_ref_board_power_w": float(b["board_power_w"]),
                       "_china_grid_g_per_kwh": float(china["g_co2eq_per_kwh"])}
