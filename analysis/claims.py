@@ -8,10 +8,11 @@ only a new kind of claim needs code.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
+
+import numpy as np
 
 if TYPE_CHECKING:  # for annotations only: data imports this module to check claims.csv
     from analysis.data import Dataset
@@ -19,7 +20,8 @@ if TYPE_CHECKING:  # for annotations only: data imports this module to check cla
 # The verdicts, in the order the rule tries them. ``key`` is the stable machine interface
 # (the ledger's JSON); ``word`` is what every page, table and exercise prints; ``meaning``
 # is the definition the front page and the Glossary show. judge() applies ``applies``, so
-# the definition a reader sees and the rule the code runs are one object.
+# the definition a reader sees and the rule the code runs are one object. Each test is
+# written with numpy's element-wise operations, so it judges one value or an array of them.
 @dataclass(frozen=True)
 class Verdict:
     """One verdict: its machine key, the word people read, its definition, and its test."""
@@ -27,15 +29,17 @@ class Verdict:
     key: str
     word: str
     meaning: str
-    applies: Callable[[float, float, float, float, float | None], bool]
+    applies: Callable[..., object]  # (claimed_low, claimed_high, low, high, value) -> bool, element-wise for arrays
 
 
-def _no_interval(c_low, c_high, low, high, value) -> bool:
-    return math.isnan(low) or math.isnan(high)
+def _no_interval(c_low, c_high, low, high, value):
+    return np.isnan(low) | np.isnan(high)
 
 
-def _central_outside(c_low, c_high, low, high, value) -> bool:
-    return value is not None and not math.isnan(value) and not c_low <= value <= c_high
+def _central_outside(c_low, c_high, low, high, value):
+    if value is None:
+        return False
+    return ~np.isnan(value) & ~((c_low <= value) & (value <= c_high))
 
 
 RULES: tuple[Verdict, ...] = (
@@ -54,7 +58,7 @@ RULES: tuple[Verdict, ...] = (
             _central_outside),
     Verdict("holds", "holds",
             "the claimed range overlaps our interval and our central value lies inside the claimed range",
-            lambda c_low, c_high, low, high, value: True),
+            lambda c_low, c_high, low, high, value: np.True_),
 )
 VERDICTS = ("holds", "too_low", "too_high", "mixed", "unverifiable")  # the machine keys (ledger JSON)
 VERDICT_TEXT = {rule.key: rule.word for rule in RULES}  # the one word set for people
@@ -147,19 +151,31 @@ def check(name: str):
     return register
 
 
-def judge(claimed_low: float, claimed_high: float, computed_low: float, computed_high: float,
-          computed_value: float | None = None) -> str:
+def judge(claimed_low, claimed_high, computed_low, computed_high, computed_value=None):
     """The verdict key for a claimed range against a computed interval and (optional) central value.
 
     The first rule in :data:`RULES` that applies decides: ``unverifiable`` (no
     interval), ``too_low`` (the whole claim lies below the interval), ``too_high``
     (above it), ``mixed`` (they overlap but the central value lies outside the
     claim), else ``holds``. Without a central value, overlap alone decides.
+    Plain numbers give one key (a ``str``); numpy arrays (broadcast together, e.g.
+    one computed value per grid point) give an array of keys of their shape.
     """
+    values = [np.asarray(v, dtype=float) for v in (claimed_low, claimed_high, computed_low, computed_high)]
+    value = None if computed_value is None else np.asarray(computed_value, dtype=float)
+    shape = np.broadcast_shapes(*(v.shape for v in values), () if value is None else value.shape)
+    if not shape:
+        for rule in RULES:
+            if rule.applies(*values, value):
+                return rule.key
+        raise AssertionError("the last rule always applies")
+    keys = np.empty(shape, dtype=object)
+    undecided = np.ones(shape, dtype=bool)
     for rule in RULES:
-        if rule.applies(claimed_low, claimed_high, computed_low, computed_high, computed_value):
-            return rule.key
-    raise AssertionError("the last rule always applies")
+        applies = undecided & np.broadcast_to(rule.applies(*values, value), shape)
+        keys[applies] = rule.key
+        undecided &= ~applies
+    return keys
 
 
 def parse_args(text: str | None) -> dict[str, str]:
@@ -208,12 +224,7 @@ def quote_problems(claims_frame, path: str = "data/claims.csv") -> list[str]:
     return problems
 
 
-def evaluate(data: Dataset, claim_id: str, params: dict) -> dict:
-    """One ledger entry: the claim, what we computed, and the verdict.
-
-    The check must be registered: each chapter's analysis module registers its
-    own when imported, and :mod:`analysis.ledger` imports them all.
-    """
+def _computed(data: Dataset, claim_id: str, params: dict):
     row = data.claims.loc[claim_id]
     name = row["check"]
     if name not in CHECKS:
@@ -221,6 +232,31 @@ def evaluate(data: Dataset, claim_id: str, params: dict) -> dict:
                        "(a chapter's checks are registered when its analysis module is imported; analysis.ledger imports every chapter)")
     computed = CHECKS[name](data, params, parse_args(row["check_args"]))
     verdict = computed.verdict or judge(row["claimed_low"], row["claimed_high"], computed.low, computed.high, computed.value)
+    return row, computed, verdict
+
+
+def verdicts(data: Dataset, claim_id: str, params: dict):
+    """The claim's verdict key under ``params``, as :func:`evaluate` gives it; where the claim's check computes with numpy
+    (``run_cost_usd`` does) and parameters are arrays (one value per grid point), an array of keys, one per point.
+
+    Raises what the check raises: a check that formats or compares a parameter as one number refuses an array.
+    """
+    _, _, verdict = _computed(data, claim_id, params)
+    if isinstance(verdict, np.ndarray):
+        for key in set(verdict.ravel().tolist()):
+            word(key)
+    else:
+        word(verdict)
+    return verdict
+
+
+def evaluate(data: Dataset, claim_id: str, params: dict) -> dict:
+    """One ledger entry: the claim, what we computed, and the verdict.
+
+    The check must be registered: each chapter's analysis module registers its
+    own when imported, and :mod:`analysis.ledger` imports them all.
+    """
+    row, computed, verdict = _computed(data, claim_id, params)
     word(verdict)  # a check's own verdict must be one of the keys
     return {
         "id": claim_id,

@@ -426,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="values to sweep: V1,V2 (';' between values of a list parameter), START:STOP:COUNT or log:START:STOP:COUNT")
     s.add_argument("--out", metavar="FILE", help="CSV, or .parquet, to write (default: _build/sweeps/<sweep name>.csv)")
     s.add_argument("--notebooks", action="store_true", help="execute the whole notebook per point (slow; the same columns)")
-    s.add_argument("--jobs", type=_jobs, default=0, help="points run at once (default: one per CPU)")
+    s.add_argument("--jobs", type=_jobs, default=0, help="worker processes, each evaluating a chunk of points at a time (default: one per CPU)")
     s.set_defaults(func=cmd_sweep)
 
     so = sub.add_parser("solve", help="the values of one parameter at which a claim's verdict changes (break-even values)")

@@ -54,15 +54,32 @@ def gpu_hours_counted(run: pd.Series, stages: list[str]) -> float:
 
 
 COST_COLUMNS = ("cost_usd", "energy_kwh", "emissions_tco2eq")  # the run table's columns that read price, power fraction, PUE or grid
+# The parameters the chapter's numbers may take as numpy arrays (one value per grid point): each enters only arithmetic
+# (:func:`priced_quantities`); the counted stages choose rows and columns of tables and stay one value per call.
+ARRAY_PARAMETERS = ("price_usd_per_gpu_hour", "pue", "power_fraction", "grid_intensity_g_per_kwh")
+
+
+def priced_quantities(gpu_hours, board_power_w, params: dict) -> dict[str, object]:
+    """Rental-equivalent cost (USD), facility energy (kWh) and location-based emissions (tCO2eq) of ``gpu_hours``.
+
+    Under the reader's price, power fraction, PUE and grid intensity (:data:`ARRAY_PARAMETERS`); formulas of
+    :mod:`analysis.training`. Every argument broadcasts: a run table's column against one price, or one run's
+    GPU-hours against an array of prices (one per grid point).
+    """
+    energy = tr.energy_kwh(gpu_hours, board_power_w, params["power_fraction"], params["pue"])
+    return {
+        "cost_usd": tr.cost_usd(gpu_hours, params["price_usd_per_gpu_hour"]),
+        "energy_kwh": energy,
+        "emissions_tco2eq": tr.emissions_tco2eq(energy, params["grid_intensity_g_per_kwh"]),
+    }
 
 
 def run_table(data: Dataset, params: dict) -> pd.DataFrame:
     """One row per training run with every derived quantity of the chapter."""
     out = _counted_runs(data, params)
     power = out.pop("board_power_w")
-    out["cost_usd"] = tr.cost_usd(out["gpu_hours"], params["price_usd_per_gpu_hour"])
-    out["energy_kwh"] = tr.energy_kwh(out["gpu_hours"], power, params["power_fraction"], params["pue"])
-    out["emissions_tco2eq"] = tr.emissions_tco2eq(out["energy_kwh"], params["grid_intensity_g_per_kwh"])
+    for column, values in priced_quantities(out["gpu_hours"], power, params).items():
+        out[column] = values
     out["emissions_reported_tco2eq"] = data.training_runs["emissions_tco2eq"]
     out["accelerator"] = data.training_runs["accelerator"]
     out["accelerator_count"] = data.training_runs["accelerator_count"]
@@ -117,7 +134,7 @@ def compute_share_bases(data: Dataset, params: dict, run: str, reference: str) -
 
 def decomposition(data: Dataset, params: dict, run: str, reference: str) -> pd.DataFrame:
     """GPU-hour ratio reference/run split into active-parameter, token and throughput factors."""
-    runs, table = data.training_runs, run_table(data, params)
+    runs, table = data.training_runs, _counted_runs(data, params)
     a, b = runs.loc[reference], runs.loc[run]
     factors = tr.decompose_gpu_hour_ratio(
         a["params_active"], a["training_tokens"], table.loc[reference, "gpu_hours"],
@@ -233,10 +250,13 @@ def _run_duration_days(data: Dataset, params: dict, args: dict) -> Computed:
 def _run_cost_usd(data: Dataset, params: dict, args: dict) -> Computed:
     run = data.run(args["run"])
     hours = gpu_hours_counted(run, params["deepseek_stages"])
-    cost = float(tr.cost_usd(hours, params["price_usd_per_gpu_hour"]))
+    price = params["price_usd_per_gpu_hour"]
+    # An array of prices (one per grid point) gives an array of costs, judged element-wise (claims.verdicts).
+    cost = tr.cost_usd(hours, price) if np.ndim(price) else float(tr.cost_usd(hours, price))
+    shown = f"${price:g}" if not np.ndim(price) else "the price"
     return Computed(
         value=cost, low=cost, high=cost,
-        basis=f"{hours / 1e6:.3f}M GPU-hours × ${params['price_usd_per_gpu_hour']:g} per GPU-hour; rental-equivalent cost of the final run only",
+        basis=f"{hours / 1e6:.3f}M GPU-hours × {shown} per GPU-hour; rental-equivalent cost of the final run only",
     )
 
 
@@ -286,9 +306,16 @@ def _head_to_head(data: Dataset, params: dict, args: dict) -> Computed:
     return Computed(value=overall, low=min(shares.values()), high=max(shares.values()), basis=basis, verdict=verdict, details=details)
 
 
-def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", reference: str = "llama-3.1-405b") -> dict[str, float]:
-    """Every number the training chapter quotes in its prose, by name (plain floats, for glue)."""
-    table = run_table(data, params)
+# Marks, in _stage_numbers, the numbers chapter_numbers computes from ARRAY_PARAMETERS (the rest depend on the counted stages alone).
+_PRICED = object()
+
+
+@_remembered(lambda params, run, reference: (tuple(params["deepseek_stages"]), run, reference))
+def _stage_numbers(data: Dataset, params: dict, run: str, reference: str) -> dict[str, object]:
+    """The numbers of :func:`chapter_numbers` that read no parameter but the counted stages (plain floats), in the
+    chapter's order, with :data:`_PRICED` where a number reads :data:`ARRAY_PARAMETERS`; and, under ``_``-names, what
+    those need: each run's counted GPU-hours and board power, the reference's reported emissions, China's grid."""
+    table = _counted_runs(data, params)
     runs = data.training_runs
     a, b = table.loc[run], table.loc[reference]
     bases = compute_share_bases(data, params, run, reference)
@@ -298,8 +325,8 @@ def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", refer
     arena = data.arena
     family = runs[runs["model"].str.startswith("Llama 3.1")]
     spend = data.spend_estimates
+    china = data.grid_intensity.set_index("region").loc["china"]
     peak_fp8 = float(data.hardware.loc[runs.loc[run, "accelerator"], "peak_fp8_dense_flop_per_s"])
-    energy_ref_at_meta = tr.energy_kwh(b["gpu_hours"], data.hardware.loc[runs.loc[reference, "accelerator"], "board_power_w"], 1.0, params["pue"])
     numbers = {
         "share_gpu_hours": bases.loc["gpu_hours", "share_percent"],
         "share_6nd": bases.loc["flop_6nd", "share_percent"],
@@ -328,10 +355,10 @@ def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", refer
         "run_gpus": runs.loc[run, "accelerator_count"],
         "run_days": tr.duration_days(a["gpu_hours"], runs.loc[run, "accelerator_count"]),
         "run_days_pre_training": tr.duration_days(runs.loc[run, "gpu_hours_pre_training"], runs.loc[run, "accelerator_count"]),
-        "price_usd_per_gpu_hour": params["price_usd_per_gpu_hour"],
-        "run_cost_musd": a["cost_usd"] / 1e6,
+        "price_usd_per_gpu_hour": _PRICED,
+        "run_cost_musd": _PRICED,
         "run_reported_cost_musd": runs.loc[run, "cost_usd"] / 1e6,
-        "ref_cost_musd": b["cost_usd"] / 1e6,
+        "ref_cost_musd": _PRICED,
         "spend_low_musd": spend["value_usd"].min() / 1e6,
         "spend_high_busd": spend["value_usd"].max() / 1e9,
         "ref_gpus": runs.loc[reference, "accelerator_count"],
@@ -342,19 +369,19 @@ def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", refer
         "run_utilization_bf16_pct": 100 * a["utilization_bf16"],
         "run_utilization_fp8_pct": 100 * float(tr.implied_utilization(a["flop_best"], a["gpu_hours"], peak_fp8)),
         "ref_utilization_bf16_pct": 100 * b["utilization_bf16"],
-        "run_energy_gwh": a["energy_kwh"] / 1e6,
-        "ref_energy_gwh": b["energy_kwh"] / 1e6,
-        "run_emissions_t": a["emissions_tco2eq"],
-        "ref_emissions_t": b["emissions_tco2eq"],
-        "ref_emissions_reported_t": b["emissions_reported_tco2eq"],
-        "ref_emissions_vs_reported_pct": 100 * b["emissions_tco2eq"] / b["emissions_reported_tco2eq"],
-        "ref_implied_grid_g_per_kwh": tr.implied_grid_intensity_g_per_kwh(b["emissions_reported_tco2eq"], energy_ref_at_meta),
-        "grid_intensity_g_per_kwh": params["grid_intensity_g_per_kwh"],
-        "china_grid_g_per_kwh": data.grid_intensity.set_index("region").loc["china", "g_co2eq_per_kwh"],
-        "china_grid_year": data.grid_intensity.set_index("region").loc["china", "year"],
-        "run_emissions_china_t": tr.emissions_tco2eq(a["energy_kwh"], data.grid_intensity.set_index("region").loc["china", "g_co2eq_per_kwh"]),
-        "pue": params["pue"],
-        "power_fraction": params["power_fraction"],
+        "run_energy_gwh": _PRICED,
+        "ref_energy_gwh": _PRICED,
+        "run_emissions_t": _PRICED,
+        "ref_emissions_t": _PRICED,
+        "ref_emissions_reported_t": runs.loc[reference, "emissions_tco2eq"],
+        "ref_emissions_vs_reported_pct": _PRICED,
+        "ref_implied_grid_g_per_kwh": _PRICED,
+        "grid_intensity_g_per_kwh": _PRICED,
+        "china_grid_g_per_kwh": china["g_co2eq_per_kwh"],
+        "china_grid_year": china["year"],
+        "run_emissions_china_t": _PRICED,
+        "pue": _PRICED,
+        "power_fraction": _PRICED,
         "base_win_pct": 100 * (wins["base"]["winner"] == run).mean(),
         "chat_win_pct": 100 * (wins["chat"]["winner"] == run).mean(),
         "base_benchmarks": len(wins["base"]),
@@ -368,7 +395,48 @@ def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", refer
         "run_elo": arena.loc[run, "elo"],
         "ref_elo": arena.loc[reference, "elo"],
     }
-    return {name: float(value) for name, value in numbers.items()}
+    numbers = {name: value if value is _PRICED else float(value) for name, value in numbers.items()}
+    return numbers | {"_run_gpu_hours": float(a["gpu_hours"]), "_ref_gpu_hours": float(b["gpu_hours"]),
+                      "_run_board_power_w": float(a["board_power_w"]), "_ref_board_power_w": float(b["board_power_w"]),
+                      "_china_grid_g_per_kwh": float(china["g_co2eq_per_kwh"])}
+
+
+def chapter_numbers(data: Dataset, params: dict, run: str = "deepseek-v3", reference: str = "llama-3.1-405b") -> dict[str, object]:
+    """Every number the training chapter quotes in its prose, by name: plain floats, for glue.
+
+    Each of :data:`ARRAY_PARAMETERS` may instead be a numpy array (one value per grid point; the arrays broadcast
+    together): every number is then a float array of that shape, those that read none of them repeated. A sweep
+    evaluates thousands of points in one call this way, with the same formulas. The numbers that depend on the
+    counted stages alone are computed once per dataset and stages (:func:`_stage_numbers`).
+    """
+    fixed = _stage_numbers(data, params, run, reference)
+    run_hours, ref_hours = fixed.pop("_run_gpu_hours"), fixed.pop("_ref_gpu_hours")
+    run_power, ref_power = fixed.pop("_run_board_power_w"), fixed.pop("_ref_board_power_w")
+    china_grid = fixed.pop("_china_grid_g_per_kwh")
+    a = priced_quantities(run_hours, run_power, params)
+    b = priced_quantities(ref_hours, ref_power, params)
+    # Meta counts each GPU at its board power (power fraction 1): the grid intensity its reported emissions imply.
+    energy_ref_at_meta = tr.energy_kwh(ref_hours, ref_power, 1.0, params["pue"])
+    priced = {
+        "price_usd_per_gpu_hour": params["price_usd_per_gpu_hour"],
+        "run_cost_musd": a["cost_usd"] / 1e6,
+        "ref_cost_musd": b["cost_usd"] / 1e6,
+        "run_energy_gwh": a["energy_kwh"] / 1e6,
+        "ref_energy_gwh": b["energy_kwh"] / 1e6,
+        "run_emissions_t": a["emissions_tco2eq"],
+        "ref_emissions_t": b["emissions_tco2eq"],
+        "ref_emissions_vs_reported_pct": 100 * b["emissions_tco2eq"] / fixed["ref_emissions_reported_t"],
+        "ref_implied_grid_g_per_kwh": tr.implied_grid_intensity_g_per_kwh(fixed["ref_emissions_reported_t"], energy_ref_at_meta),
+        "grid_intensity_g_per_kwh": params["grid_intensity_g_per_kwh"],
+        "run_emissions_china_t": tr.emissions_tco2eq(a["energy_kwh"], china_grid),
+        "pue": params["pue"],
+        "power_fraction": params["power_fraction"],
+    }
+    shape = np.broadcast_shapes(*(np.shape(params[name]) for name in ARRAY_PARAMETERS))
+    if not shape:
+        return {name: float(priced[name] if value is _PRICED else value) for name, value in fixed.items()}
+    return {name: np.broadcast_to(np.asarray(priced[name] if value is _PRICED else value, dtype=float), shape)
+            for name, value in fixed.items()}
 
 
 # Short names of the bases of compute_share_bases, for sentences.

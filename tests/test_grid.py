@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 import signal
 import subprocess
 import sys
@@ -100,9 +102,11 @@ def test_parquet_has_the_csv_rows(tmp_path):
 
 
 def test_ctrl_c_keeps_the_rows_written(tmp_path):
+    # A million points (the vectorised path takes thousands a second), so the sweep is still running when Ctrl-C comes.
+    axes, total = ["-p", "pue=1.0:3.0:1000", "-p", "price_usd_per_gpu_hour=1:4:1000"], 1_000_000
     out = tmp_path / "big.csv"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "analysis", "sweep", "training_compute", "-p", "pue=1.0:3.0:400", "-p", "price_usd_per_gpu_hour=1:4:50",
+        [sys.executable, "-m", "analysis", "sweep", "training_compute", *axes,
          "--out", str(out), "--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     while time.time() < deadline:  # wait until some rows are written
@@ -114,8 +118,8 @@ def test_ctrl_c_keeps_the_rows_written(tmp_path):
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
     table = pd.read_csv(out)
-    assert 0 < len(table) < 20000
-    assert f"interrupted: kept {len(table)} of 20000 points in {out}" in stderr
+    assert 0 < len(table) < total
+    assert f"interrupted: kept {len(table)} of {total} points in {out}" in stderr
 
 
 def test_remembered_claim_checks_equal_fresh_ones(dataset):
@@ -130,3 +134,110 @@ def test_remembered_claim_checks_equal_fresh_ones(dataset):
     # the cost claim reads the price and the stages, the head-to-head nothing: each remembered by what it reads
     assert list(memo.entries["training.cost"]) == [("deepseek_stages", "price_usd_per_gpu_hour")]
     assert list(memo.entries["training.stronger_model"]) == [()]
+
+
+# ---- many points at once: the vectorised path ----
+
+STAGE_SETS = [list(c) for r in (1, 2, 3) for c in itertools.combinations(("pre_training", "context_extension", "post_training"), r)]
+
+
+def _random_points(seed: int, count: int) -> dict[str, list]:
+    """Random training-chapter points over each parameter's allowed range, with prices near the cost claim's band
+    (about $2 to $2.35 for the counted stages) so that every verdict of the cost claim occurs."""
+    rng = random.Random(seed)
+    price = [rng.choice([rng.uniform(0.01, 1000.0), rng.uniform(1.9, 2.5), 2.0, 1000.0]) for _ in range(count)]
+    return {
+        "price_usd_per_gpu_hour": price,
+        "pue": [rng.choice([rng.uniform(1.0, 3.0), 1.0, 3.0]) for _ in range(count)],
+        "power_fraction": [rng.choice([rng.uniform(1e-6, 1.0), 1.0]) for _ in range(count)],
+        "grid_intensity_g_per_kwh": [rng.choice([rng.uniform(0.0, 2000.0), 0.0, 436]) for _ in range(count)],
+        "deepseek_stages": [rng.choice(STAGE_SETS) for _ in range(count)],
+    }
+
+
+def _same(a, b) -> bool:
+    """Equal to the last digit and of the same type (a NaN equals a NaN)."""
+    return type(a) is type(b) and repr(a) == repr(b)
+
+
+def test_vectorised_columns_equal_the_per_point_rows_on_random_points(dataset):
+    points = _random_points(14, 300)
+    got = grid.chapter_columns(dataset, "training_compute", points)
+    words = set()
+    for i in range(300):
+        row = grid.chapter_row(dataset, "training_compute", {name: values[i] for name, values in points.items()})
+        assert list(got) == list(row)  # the same columns, in the same order
+        for name, value in row.items():
+            assert _same(got[name][i].item() if got[name].dtype == float else got[name][i], value), (i, name)
+        words.add(row["verdict_cost"])
+    assert words == {"holds", "understates", "overstates"}  # the random points reach every side of the cost claim's band
+
+
+def test_vectorised_columns_judge_the_cost_claim_element_wise(dataset, monkeypatch):
+    from analysis import claims
+
+    shapes = []
+    verdicts = claims.verdicts
+    monkeypatch.setattr(claims, "verdicts", lambda *a: shapes.append(__import__("numpy").shape(v := verdicts(*a))) or v)
+    grid.chapter_columns(dataset, "training_compute", {"price_usd_per_gpu_hour": [1.5, 2.0, 2.2, 3.0]})
+    assert shapes == [(4,)]  # one call for the four prices, not one per point
+
+
+def test_vectorised_columns_refuse_a_bad_value_as_a_point_would(dataset):
+    with pytest.raises(params.ParameterError, match="parameter pue"):
+        grid.chapter_columns(dataset, "training_compute", {"pue": [1.2, 0.5]})
+    with pytest.raises(ValueError, match="inference_vs_search: has no vectorised evaluation"):
+        grid.chapter_columns(dataset, "inference_vs_search", {"output_tokens": [10, 20]})
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_vectorised_sweep_writes_the_per_point_sweeps_file(tmp_path, suffix):
+    # An empty stage list is refused: its points are failed rows in both modes, among good ones in the same chunk.
+    axes = {"deepseek_stages": [["pre_training"], [], ["pre_training", "post_training"]],
+            "price_usd_per_gpu_hour": [1.0, 2.0, 2.25, 7.5], "pue": [1.0, 1.37, 3.0]}
+    fast, slow = tmp_path / f"fast{suffix}", tmp_path / f"slow{suffix}"
+    a = sweep.sweep("training_compute", axes, fast, jobs=2, progress=False)
+    b = sweep.sweep("training_compute", axes, slow, jobs=2, progress=False, vectorise=False)
+    assert (a.points, a.failed, a.failures) == (b.points, b.failed, b.failures) == (36, 12, b.failures)
+    assert len(a.failures) == 12 and all("deepseek_stages" in error for _, error in a.failures)
+    if suffix == ".csv":
+        assert fast.read_bytes() == slow.read_bytes()
+    else:
+        import pyarrow.parquet as pq
+
+        assert pq.read_table(fast).equals(pq.read_table(slow))  # same schema, same values, same nulls
+
+
+def test_a_vectorised_chunk_is_evaluated_at_once(dataset, monkeypatch):
+    monkeypatch.setattr(sweep, "_DATASET", dataset)
+    axes = {"price_usd_per_gpu_hour": [1.0, 2.0, 3.0], "deepseek_stages": [["pre_training"], []]}
+    piece = sweep._vector_chunk("training_compute", axes, sweep.allowed_values("training_compute", axes), 0, 6)
+    kind, count, columns, failed, failures = piece
+    assert (kind, count, failed) == ("columns", 6, 3)
+    assert list(columns["status"]) == ["ok", "failed"] * 3
+    assert columns["deepseek_stages"].tolist() == ["pre_training", ""] * 3
+    assert [p["price_usd_per_gpu_hour"] for p, _ in failures] == [1.0, 2.0, 3.0]
+
+
+def test_ten_thousand_training_points_take_seconds(tmp_path):
+    # The per-point path needed about 113 s for this grid on 2 cores; the vectorised one a few seconds. A generous bound.
+    start = time.perf_counter()
+    result = sweep.sweep("training_compute", {"price_usd_per_gpu_hour": [1 + i / 100 for i in range(100)],
+                                              "pue": [1 + i / 100 for i in range(100)]}, tmp_path / "g.parquet", jobs=2, progress=False)
+    assert (result.points, result.failed) == (10_000, 0)
+    assert time.perf_counter() - start < 60
+
+
+def test_the_verdict_rule_judges_arrays_as_it_judges_each_value():
+    import numpy as np
+
+    from analysis.claims import judge
+
+    nan = float("nan")
+    cases = [(lo, hi, v) for lo, hi in [(1.0, 3.0), (4.5, 6.0), (0.0, 0.5), (nan, 2.0), (2.0, nan), (2.5, 2.5)] for v in (2.0, 5.0, nan)]
+    low, high, value = (np.array(column) for column in zip(*cases))
+    got = judge(2.0, 4.0, low, high, value)
+    assert got.tolist() == [judge(2.0, 4.0, lo, hi, v) for lo, hi, v in cases]
+    assert set(got.tolist()) == {"holds", "too_low", "too_high", "mixed", "unverifiable"}
+    assert judge(2.0, 4.0, low, high).tolist() == [judge(2.0, 4.0, lo, hi) for lo, hi, _ in cases]  # no central value
+    assert isinstance(judge(2.0, 4.0, 1.0, 3.0, 2.5), str)

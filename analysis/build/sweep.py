@@ -1,13 +1,18 @@
 """Evaluate one chapter over a grid of parameter values: ``python -m analysis sweep``.
 
-Each point is evaluated in-process by :func:`analysis.grid.chapter_row` (the
-functions the notebook's glue cells call), in chunks across CPU cores, with a
-progress bar; ``notebooks=True`` (``--notebooks``) executes the whole notebook
-per point instead. Both write one tidy table, a row per point: its parameters,
+Each point is evaluated in-process, across CPU cores, with a progress bar;
+``notebooks=True`` (``--notebooks``) executes the whole notebook per point
+instead. Where a chapter has a vectorised path (:func:`analysis.grid.array_parameters`:
+the training chapter), a worker evaluates a chunk of up to
+:data:`VECTOR_CHUNK_POINTS` points in one call of
+:func:`analysis.grid.chapter_columns` (numpy arrays through the functions the
+notebook's glue cells call); elsewhere, and for the points of a chunk that the
+vectorised path cannot take, :func:`analysis.grid.chapter_row` evaluates point
+by point. Every mode writes one tidy table, a row per point: its parameters,
 ``status`` and ``error``, then every glued number and verdict (the same columns
-either way). Rows stream to the file as points finish (CSV, or Parquet for
-``.parquet``), so memory stays flat however large the grid; a point that fails
-is a row with ``status=failed``; an interruption keeps the rows written so far.
+and the same values). Rows stream to the file as chunks finish (CSV, or Parquet
+for ``.parquet``), so memory stays flat however large the grid; a point that
+fails is a row with ``status=failed``; an interruption keeps the rows written so far.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from analysis import params as P
 from analysis.results import glued_values
 
 CHUNK_POINTS = 200  # points a worker evaluates per task: large enough to amortise the hand-over, small enough for a smooth bar
+VECTOR_CHUNK_POINTS = 20_000  # points per task of the vectorised path: arrays of this length cost a few MB and a few tens of ms
 RANGE = re.compile(r"(?:(?P<log>log):)?(?P<start>[^:]+):(?P<stop>[^:]+):(?P<count>[^:]+)")
 
 
@@ -219,16 +225,101 @@ def _in_process_point(notebook: str, point: dict[str, object]) -> dict[str, obje
         return _failed(err)
 
 
-def _chunk(notebook: str, points: list[dict[str, object]], notebooks: bool) -> list[dict[str, object]]:
+def _chunk(notebook: str, points: list[dict[str, object]], notebooks: bool) -> tuple:
+    """Points one by one: ``("rows", points, rows)``."""
     if notebooks:
-        return [_notebook_point(notebook, p) for p in points]
+        return "rows", points, [_notebook_point(notebook, p) for p in points]
     if _DATASET is None:
         _worker_start()
-    return [_in_process_point(notebook, p) for p in points]
+    return "rows", points, [_in_process_point(notebook, p) for p in points]
+
+
+def _shown_value(value: object) -> object:
+    return ";".join(value) if isinstance(value, list) else value
 
 
 def _shown(point: dict[str, object]) -> dict[str, object]:
-    return {k: (";".join(v) if isinstance(v, list) else v) for k, v in point.items()}
+    return {k: _shown_value(v) for k, v in point.items()}
+
+
+def allowed_values(notebook: str, axes: dict[str, list[object]]) -> dict[str, list[bool]]:
+    """Whether the parameter allows each value of each axis (parameters are checked one by one, so a point is good
+    when each of its values is)."""
+    allowed = {}
+    for name, values in axes.items():
+        allowed[name] = []
+        for value in values:
+            try:
+                P.validate({name: value}, notebook=notebook)
+                allowed[name].append(True)
+            except P.ParameterError:
+                allowed[name].append(False)
+    return allowed
+
+
+def _vector_chunk(notebook: str, axes: dict[str, list[object]], allowed: dict[str, list[bool]], start: int, stop: int) -> tuple:
+    """Points ``start`` to ``stop`` of the grid (in :func:`iter_grid`'s order) evaluated at once by
+    :func:`analysis.grid.chapter_columns`: ``("columns", count, columns, failed, failures)``.
+
+    Points with a value the parameter does not allow are evaluated one by one (each fails as it would alone) and
+    their cells are empty; if the vectorised call itself fails, the whole chunk falls back to one point at a time:
+    ``("rows", points, rows)``.
+    """
+    import numpy as np
+
+    from analysis import grid as G
+
+    if _DATASET is None:
+        _worker_start()
+    names = list(axes)
+    index = dict(zip(names, np.unravel_index(np.arange(start, stop), [len(axes[n]) for n in names])))
+    count = stop - start
+    ok = np.ones(count, dtype=bool)
+    for name in names:
+        ok &= np.asarray(allowed[name], dtype=bool)[index[name]]
+
+    def point(i: int) -> dict[str, object]:
+        return {name: axes[name][index[name][i]] for name in names}
+
+    vectorised = None
+    if ok.any():
+        good = np.flatnonzero(ok)
+        values = {}
+        for name in names:
+            column = np.empty(len(axes[name]), dtype=object)
+            for i, value in enumerate(axes[name]):  # one by one: numpy would read a list of lists as a 2-D array
+                column[i] = value
+            values[name] = column[index[name][good]]
+        try:
+            vectorised = G.chapter_columns(_DATASET, notebook, values)
+        except Exception:  # the chunk goes point by point, each failing (or not) as it would alone
+            vectorised = None
+    if vectorised is None:
+        points = [point(i) for i in range(count)]
+        return "rows", points, [_in_process_point(notebook, p) for p in points]
+    columns: dict[str, object] = {}
+    for name in names:
+        shown = np.empty(len(axes[name]), dtype=object)
+        for i, value in enumerate(axes[name]):
+            shown[i] = _shown_value(value)
+        columns[name] = shown[index[name]]
+    status, error = np.full(count, "ok", dtype=object), np.full(count, "", dtype=object)
+    failures = []
+    if ok.all():
+        columns |= {"status": status, "error": error, **vectorised}
+        return "columns", count, columns, 0, failures
+    for i in np.flatnonzero(~ok).tolist():
+        row = _in_process_point(notebook, point(i))
+        status[i], error[i] = row["status"], row["error"]
+        if row["status"] != "ok" and len(failures) < 20:
+            failures.append((point(i), row["error"]))
+    columns |= {"status": status, "error": error}
+    for name, values in vectorised.items():
+        # A failed point's row keeps its parameters (a number the chapter echoes, like pue, is the parameter) and nothing else.
+        column = columns[name].copy() if name in names else np.full(count, None, dtype=object)
+        column[ok] = values
+        columns[name] = column
+    return "columns", count, columns, int((status != "ok").sum()), failures
 
 
 @dataclass
@@ -258,7 +349,8 @@ class _Writer:
             arrow = {float: pa.float64(), int: pa.int64(), str: pa.string()}
             self.schema = pa.schema([(c, arrow[kinds[c]]) for c in columns])
             self.writer = pq.ParquetWriter(self.partial, self.schema)
-            self.buffer: list[dict[str, object]] = []
+            self.buffer: list = []  # Arrow tables not yet written
+            self.buffered = 0
         else:
             import csv
 
@@ -276,18 +368,42 @@ class _Writer:
 
     def write(self, rows: list[dict[str, object]]) -> None:
         if self.parquet:
-            self.buffer.extend({c: row.get(c) for c in self.columns} for row in rows)
-            if len(self.buffer) >= self.ROW_GROUP:
-                self._flush()
+            import pyarrow as pa
+
+            self._append(pa.Table.from_pylist([{c: row.get(c) for c in self.columns} for row in rows], schema=self.schema))
         else:
             self.writer.writerows([[self._cell(row.get(c)) for c in self.columns] for row in rows])
+
+    def write_columns(self, columns: dict[str, object], count: int) -> None:
+        """``count`` rows given column by column (numpy arrays; a missing column is empty), as :meth:`write` writes them."""
+        if self.parquet:
+            import pyarrow as pa
+
+            arrays = [pa.array(columns[c], type=self.schema.field(c).type) if c in columns else pa.nulls(count, self.schema.field(c).type)
+                      for c in self.columns]
+            self._append(pa.Table.from_arrays(arrays, schema=self.schema))
+            return
+        cells = []
+        for c in self.columns:
+            values = columns[c].tolist() if c in columns else [None] * count
+            if getattr(columns.get(c), "dtype", None) == float:  # the float column's cells as _cell writes them, without a call each
+                cells.append(["" if v != v else repr(v) for v in values])
+            else:
+                cells.append([self._cell(v) for v in values])
+        self.writer.writerows(zip(*cells))
+
+    def _append(self, table) -> None:
+        self.buffer.append(table)
+        self.buffered += table.num_rows
+        if self.buffered >= self.ROW_GROUP:
+            self._flush()
 
     def _flush(self) -> None:
         import pyarrow as pa
 
         if self.buffer:
-            self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema))
-            self.buffer = []
+            self.writer.write_table(pa.concat_tables(self.buffer))
+            self.buffer, self.buffered = [], 0
 
     def close(self) -> None:
         try:
@@ -329,12 +445,16 @@ def _main_thread() -> bool:
 
 
 def sweep(notebook: str, axes: dict[str, list[object]], out: Path, jobs: int = 0, notebooks: bool = False,
-          progress: bool = True) -> SweepResult:
+          progress: bool = True, vectorise: bool = True) -> SweepResult:
     """Evaluate every point of ``axes`` into ``out`` (CSV, or Parquet when it ends in ``.parquet``); see the module's docstring.
 
+    ``vectorise=False`` evaluates in-process point by point even where the chapter has a vectorised path (the two
+    give the same table; tests and benchmarks compare them).
     Ctrl-C stops the sweep: the rows written so far stay in ``out`` and the result says ``interrupted``.
     """
     from tqdm import tqdm
+
+    from analysis import grid as G
 
     total = grid_size(axes)
     names, kinds = columns(notebook, axes, notebooks)
@@ -345,37 +465,46 @@ def sweep(notebook: str, axes: dict[str, list[object]], out: Path, jobs: int = 0
     _write(codebook_path(out), lambda path: path.write_text(text, encoding="utf-8"))
     writer = _Writer(out, names, kinds)
     workers = jobs or os.cpu_count() or 1
-    chunk = 1 if notebooks else max(1, min(CHUNK_POINTS, total // (4 * workers) or 1))
-    points = iter_grid(axes)
-    bar = tqdm(total=total, desc=f"sweep {notebook}", unit="point", disable=not progress, smoothing=0.1)
     pool = ProcessPoolExecutor(max_workers=workers, initializer=None if notebooks else _worker_start)
+    if not notebooks and vectorise and G.array_parameters(notebook):
+        allowed = allowed_values(notebook, axes)
+        size = max(1, min(VECTOR_CHUNK_POINTS, -(-total // (4 * workers))))
+        tasks = (((start, min(start + size, total)), pool.submit(_vector_chunk, notebook, axes, allowed, start, min(start + size, total)))
+                 for start in range(0, total, size))
+    else:
+        size = 1 if notebooks else max(1, min(CHUNK_POINTS, total // (4 * workers) or 1))
+        points = iter_grid(axes)
+        batches = iter(lambda: list(itertools.islice(points, size)), [])
+        tasks = ((batch, pool.submit(_chunk, notebook, batch, notebooks)) for batch in batches)
+    bar = tqdm(total=total, desc=f"sweep {notebook}", unit="point", disable=not progress, smoothing=0.1)
     pending: deque = deque()
     stop: list[int] = []
     # Ctrl-C sets a flag, checked between chunks: a chunk's rows are written whole, never cut mid-line.
     previous = signal.signal(signal.SIGINT, lambda *_: stop.append(1)) if _main_thread() else None
     try:
         while not stop:
-            while len(pending) < 2 * workers:  # a bounded number of chunks in flight: memory stays flat
-                batch = list(itertools.islice(points, chunk))
-                if not batch:
-                    break
-                pending.append((batch, pool.submit(_chunk, notebook, batch, notebooks)))
+            pending.extend(itertools.islice(tasks, 2 * workers - len(pending)))  # a bounded number of chunks in flight: memory stays flat
             if not pending:
                 break
-            batch, future = pending.popleft()
+            task, future = pending.popleft()
             try:
-                rows = future.result()
-            except Exception as err:  # the worker itself died (e.g. out of memory)
-                rows = [_failed(err)] * len(batch)
-            merged = [{**_shown(point), **row} for point, row in zip(batch, rows)]
-            writer.write(merged)
-            result.points += len(merged)
-            for point, row in zip(batch, rows):
-                if row["status"] != "ok":
-                    result.failed += 1
-                    if len(result.failures) < 20:
-                        result.failures.append((point, row["error"]))
-            bar.update(len(merged))
+                piece = future.result()
+            except Exception as err:  # the worker itself died (e.g. out of memory): the chunk's points are failed rows
+                batch = task if isinstance(task, list) else list(itertools.islice(iter_grid(axes), *task))
+                piece = "rows", batch, [_failed(err)] * len(batch)
+            if piece[0] == "columns":
+                _, count, cells, failed, failures = piece
+                writer.write_columns(cells, count)
+            else:
+                _, batch, rows = piece
+                writer.write([{**_shown(point), **row} for point, row in zip(batch, rows)])
+                count = len(rows)
+                failures = [(point, row["error"]) for point, row in zip(batch, rows) if row["status"] != "ok"]
+                failed = len(failures)
+            result.points += count
+            result.failed += failed
+            result.failures += failures[:max(0, 20 - len(result.failures))]
+            bar.update(count)
     except KeyboardInterrupt:
         stop.append(1)
     finally:
