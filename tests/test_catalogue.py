@@ -267,3 +267,12 @@ def test_footprint_without_a_figure_is_refused(data_copy):
     _edit(data_copy / "published_footprints.csv", "mistral-2025-le-chat", "water_ml", "")
     assert ("data/published_footprints.csv: row 3 (line 4, estimate_id=mistral-2025-le-chat), column co2e_g, water_ml: "
             "a footprint needs at least one of co2e_g and water_ml") in _problems(data_copy)
+
+
+def test_tpu_v6e_power_follows_googles_efficiency_claim_over_v5e(dataset):
+    # 67 % more efficient than v5e, read as peak BF16 FLOP/s per watt: v5e's estimate × (918 / 197) / 1.67
+    v5e, v6e = dataset.accelerator("tpu-v5e"), dataset.accelerator("tpu-v6e")
+    factor = v6e["peak_bf16_dense_flop_per_s"] / v5e["peak_bf16_dense_flop_per_s"] / 1.67
+    for column in ("board_power_w", "board_power_w_low", "board_power_w_high"):
+        assert v6e[column] == pytest.approx(v5e[column] * factor, abs=0.5), column
+    assert dataset.source_of("hardware", "tpu-v6e", "board_power_w")["source"] == "google2024trillium"
