@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import book
+from analysis.build import book, execution, project, publish
 
-ROOT = book.ROOT
+ROOT = project.ROOT
 pytestmark = pytest.mark.slow
 # What the Build status page declares as varying: the page itself (its dates and run times).
 VARYING = {"book/build_status.html", "_sources/book/build_status.md"}
@@ -32,7 +32,7 @@ def checkout(target: Path) -> Path:
 
 def run_build(folder: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(folder)}
-    env.pop(book.IN_BOOK, None)
+    env.pop(execution.IN_BOOK, None)
     return subprocess.run([sys.executable, "-m", "analysis", "build", *args], cwd=folder, env=env,
                           capture_output=True, text=True, **kwargs)
 
@@ -49,8 +49,8 @@ def built(tmp_path_factory):
 def whole(folder: Path) -> dict[str, str]:
     """The published site's files, checked to be those its manifest records (one build's, all of it)."""
     out = folder / "_build" / "html"
-    files = book.site_files(out)
-    recorded = book.read_manifest(out)
+    files = publish.site_files(out)
+    recorded = publish.read_manifest(out)
     assert recorded is not None and files == recorded["files"]
     assert {"index.html", "book/training_compute.html", "book/inference_vs_search.html"} <= set(files)
     return files
@@ -66,7 +66,7 @@ def test_two_builds_of_the_same_commit_in_two_folders_publish_the_same_bytes(bui
     second = checkout(tmp_path / "second")
     done = run_build(second)
     assert done.returncode == 0, done.stderr
-    first, second = book.site_files(built / "_build" / "html"), book.site_files(second / "_build" / "html")
+    first, second = publish.site_files(built / "_build" / "html"), publish.site_files(second / "_build" / "html")
     assert set(first) == set(second)
     differ = {path for path in first if first[path] != second[path]}
     assert differ <= VARYING, sorted(differ - VARYING)
@@ -79,7 +79,7 @@ def test_a_build_killed_at_any_point_leaves_the_previous_site_whole_and_the_next
         rendered = built / "_build" / "site-src" / "default" / "_build" / "html"
         edit_page(built, n)
         env = {**os.environ, "PYTHONPATH": str(built)}
-        env.pop(book.IN_BOOK, None)
+        env.pop(execution.IN_BOOK, None)
         proc = subprocess.Popen([sys.executable, "-m", "analysis", "build"], cwd=built, env=env, start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -89,8 +89,8 @@ def test_a_build_killed_at_any_point_leaves_the_previous_site_whole_and_the_next
         if not out.exists():  # killed between moving the old site aside and the new one in: the next build puts it back
             assert list(out.parent.glob(".html.old-*")), f"killed after {delay:.2f} s: the site is gone"
         else:
-            files = book.site_files(out)
-            assert files == before or files == book.site_files(rendered), f"killed after {delay:.2f} s: a mixed site"
+            files = publish.site_files(out)
+            assert files == before or files == publish.site_files(rendered), f"killed after {delay:.2f} s: a mixed site"
         done = run_build(built)
         assert done.returncode == 0, done.stderr
         whole(built)
@@ -99,7 +99,7 @@ def test_a_build_killed_at_any_point_leaves_the_previous_site_whole_and_the_next
 def test_two_builds_at_once_take_turns(built):
     edit_page(built, 99)
     env = {**os.environ, "PYTHONPATH": str(built)}
-    env.pop(book.IN_BOOK, None)
+    env.pop(execution.IN_BOOK, None)
     procs = [subprocess.Popen([sys.executable, "-m", "analysis", "build"], cwd=built, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [p.communicate(timeout=600) + (p.returncode,) for p in procs]
@@ -114,7 +114,7 @@ def test_an_unwritable_build_folder_is_one_clear_line(tmp_path, monkeypatch, cap
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where _build's parent should be")
-    monkeypatch.setattr(book, "BUILD", blocker / "_build")
+    monkeypatch.setattr(book, "BUILD", blocker / "_build")  # where build_lock looks for it
     assert cli.main(["build"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: cannot write {blocker / '_build'}"), err
