@@ -117,9 +117,13 @@ def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, co
             for name in NOTEBOOKS:
                 executed[name].touch()  # most recently used: kept by cache.prune_executed
                 print(f"up to date: {NOTEBOOKS[name]}")
-        changed = stage.complete(source, sources, executed, config_extra, student=student) or sources_changed
+        changed, staged = stage.complete(source, sources, executed, config_extra, student=student)
+        changed |= sources_changed
         rendered = source / "_build" / "html"
-        signature = {"edition": edition, "executed": {n: p.name for n, p in sorted(executed.items())}}
+        # What the published site must show: the staged sources (executed notebooks included) as rendered
+        # with these shapers. A build killed after staging and before publishing changes none of it.
+        signature = {"edition": edition, "executed": {n: p.name for n, p in sorted(executed.items())},
+                     "staged": staged, "shape": digest}
         if not changed and not everything:
             recorded = publish.read_manifest(out)
             if recorded is not None and recorded["signature"] == signature:

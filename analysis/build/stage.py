@@ -10,6 +10,7 @@ re-renders only the pages whose sources changed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -123,13 +124,16 @@ def sources(target: Path, config_extra: dict | None = None) -> tuple[dict[Path, 
 
 
 def complete(target: Path, sources: dict[Path, bytes], executed: dict[str, Path], config_extra: dict | None = None,
-             student: bool = False) -> bool:
-    """Complete the staging folder ``target``; return whether anything changed.
+             student: bool = False) -> tuple[bool, str]:
+    """Complete the staging folder ``target``; return whether anything changed, and a digest of all it holds.
 
     ``sources`` are the files :func:`sources` already put there; this adds
     the executed notebooks and the Build status page, and deletes anything else.
     The folder persists between builds, so Sphinx's incremental build re-renders
-    only pages whose sources changed.
+    only pages whose sources changed. The digest (SHA-256 over every staged
+    file's path and content) names what a render of the folder shows, whether
+    or not this call changed it: a build killed after staging but before
+    publishing leaves nothing to change, yet its pages are not published.
     """
     added = {target / NOTEBOOKS[name]: strip_solutions(path.read_bytes()) if student else path.read_bytes()
              for name, path in executed.items()}
@@ -140,7 +144,11 @@ def complete(target: Path, sources: dict[Path, bytes], executed: dict[str, Path]
         if old not in sources and old not in added:
             old.unlink()
             changed = True
-    return changed
+    digest = hashlib.sha256()
+    for path, content in sorted({**sources, **added}.items()):
+        digest.update(f"{path.relative_to(target).as_posix()}\0{len(content)}\0".encode())
+        digest.update(content)
+    return changed, digest.hexdigest()
 
 
 def status_page(executed: dict[str, Path], config_extra: dict | None, previous: Path) -> str:
