@@ -124,6 +124,27 @@ def test_run_from_the_command_line(training_run, tmp_path):
     assert json.loads((out / "results.json").read_text())["results"] == json.loads((training_run / "results.json").read_text())["results"]
 
 
+def test_the_machinery_loads_papermill_without_the_iri_grammars_and_still_validates_notebooks():
+    # jsonschema compiles rfc3987-syntax's grammars on import (0.6 to 2 s) only to check "iri" formats,
+    # which nothing here checks; every run paid for them before its kernel started.
+    probe = """
+import sys
+import analysis.build.runs
+import nbformat, papermill
+nb = nbformat.read("book/training_compute.ipynb", as_version=4)
+nbformat.validate(nb)
+nb.cells[0]["cell_type"] = "no such cell type"
+try:
+    nbformat.validate(nb)
+    print("invalid notebook accepted")
+except nbformat.ValidationError:
+    print("invalid notebook refused")
+print("rfc3987_syntax loaded:", sys.modules.get("rfc3987_syntax") is not None)
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=project.ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["invalid notebook refused", "rfc3987_syntax loaded: False"], done.stdout + done.stderr
+
+
 def test_run_names_say_what_ran_and_never_collide():
     assert runs.run_name("training_compute", {"pue": 1.2, "deepseek_stages": ["pre_training"]}) == \
         "training_compute__deepseek_stages=pre_training__pue=1.2"
