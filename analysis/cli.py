@@ -180,7 +180,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from analysis.build.book import write_parameters_cells
+    from analysis.build.project import write_parameters_cells
 
     if args.write_cells:
         for path in write_parameters_cells():
@@ -232,6 +232,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from analysis.build import runs, sweep
+    from analysis.build.project import BUILD
 
     name = runs.resolve_notebook(args.notebook)
     axes = sweep.parse_axes(args.param, name)
@@ -242,7 +243,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
         if name not in NOTEBOOKS:
             raise UsageError([f"sweep {name}: no in-process evaluation; allowed: {', '.join(NOTEBOOKS)}, or --notebooks"])
-    out = Path(args.out) if args.out else sweep.book.BUILD / "sweeps" / f"{runs.run_name(name, {k: f'{len(v)}values' if len(v) > 4 else '+'.join(map(str, v)) for k, v in axes.items()})}.csv"
+    out = Path(args.out) if args.out else BUILD / "sweeps" / f"{runs.run_name(name, {k: f'{len(v)}values' if len(v) > 4 else '+'.join(map(str, v)) for k, v in axes.items()})}.csv"
     if out.is_dir():
         raise UsageError([f"--out {out}: is a folder; allowed: the path of a CSV or .parquet file to write"])
     result = sweep.sweep(name, axes, out, jobs=args.jobs, notebooks=args.notebooks)
@@ -370,20 +371,21 @@ def _edition_values(args: argparse.Namespace) -> tuple[dict | None, dict[str, ob
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from analysis.build import book
+    from analysis.build import editions
 
     scenario, values = _edition_values(args)
-    book.build_edition(values, scenario, jobs=args.jobs, edition=args.edition)
+    editions.build_edition(values, scenario, jobs=args.jobs, edition=args.edition)
     return 0
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from analysis.build import book
+    from analysis.build import editions, publish
+    from analysis.build.project import show
 
     scenario, values = _edition_values(args)
-    site, label = book.edition_site(values, scenario, args.edition)
-    target = book.archive(site, book.archive_path(label))
-    print(f"wrote {book._show(target)}: unpack it and serve the 'site' folder from any static host")
+    site, label = editions.edition_site(values, scenario, args.edition)
+    target = publish.archive(site, publish.archive_path(label))
+    print(f"wrote {show(target)}: unpack it and serve the 'site' folder from any static host")
     return 0
 
 
@@ -478,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: interrupted; the previous outputs are unchanged", file=sys.stderr)
         return 130
     except Exception as err:
-        from analysis.build.book import BuildError
+        from analysis.build.project import BuildError
 
         if isinstance(err, _bad_input_errors()):
             for line in err.problems:

@@ -129,7 +129,7 @@ def copy_working_tree(dest: Path) -> None:
 
 
 def plain_source(repo: Path, sources: list[str], dest: Path) -> None:
-    """The book sources our build stages (``analysis.build.book.SOURCES``), with the unexecuted notebooks,
+    """The book sources our build stages (``analysis.build.stage.SOURCES``), with the unexecuted notebooks,
     set up for Jupyter Book to execute them itself."""
     import yaml
 
@@ -192,7 +192,7 @@ class Bench:
     def setup(self) -> None:
         log(f"copying the working tree to {self.repo}")
         copy_working_tree(self.repo)
-        probe = "import json, analysis.build.book as b; print(json.dumps([b.__file__, list(b.SOURCES), len(b.NOTEBOOKS)]))"
+        probe = "import json, analysis.build.stage as s; print(json.dumps([s.__file__, list(s.SOURCES), len(s.NOTEBOOKS)]))"
         where, self.sources, self.notebooks = json.loads(subprocess.run([self.python, "-c", probe], cwd=self.work, env=self.env,
                                                         capture_output=True, text=True, check=True).stdout)
         if not Path(where).resolve().is_relative_to(self.repo.resolve()):

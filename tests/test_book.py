@@ -11,7 +11,7 @@ from pathlib import Path
 import altair as alt
 import pytest
 
-from analysis.build import book
+from analysis.build import book, project, publish, render
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,8 +72,8 @@ def test_failed_execution_leaves_the_previous_site(tmp_path, monkeypatch):
     out = tmp_path / "html"
     out.mkdir()
     (out / "marker").write_text("previous good build")
-    monkeypatch.setattr(book, "split_by_notebook", lambda values: {nb: ({"deepseek_stages": []} if nb == "training_compute" else {}) for nb in book.NOTEBOOKS})
-    with pytest.raises(book.BuildError):
+    monkeypatch.setattr(book, "split_by_notebook", lambda values: {nb: ({"deepseek_stages": []} if nb == "training_compute" else {}) for nb in project.NOTEBOOKS})
+    with pytest.raises(project.BuildError):
         book.build({}, out=out, edition="test-failed")
     assert (out / "marker").read_text() == "previous good build"
 
@@ -84,18 +84,18 @@ def _files(folder):
 
 def test_render_makes_exactly_what_jupyter_book_makes(site, tmp_path):
     # The build opens Sphinx while the notebooks run and builds once they are staged
-    # (book._open_sphinx, then book._render): Jupyter Book's build_sphinx split in two.
+    # (render.open_sphinx, then render.build): Jupyter Book's build_sphinx split in two.
     # Its pages must be those `jupyter-book build -W -n --keep-going` makes of the same sources.
     staged = ROOT / "_build" / "site-src" / "test-site"
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"
     for copy in (ours, theirs):
         shutil.copytree(staged, copy, ignore=shutil.ignore_patterns("_build"))
     with ProcessPoolExecutor(max_workers=1) as renderer:
-        renderer.submit(book._open_sphinx, str(ours), True).result()
-        book.jupyter_book(ours, everything=True, renderer=renderer)
+        renderer.submit(render.open_sphinx, str(ours), True).result()
+        render.jupyter_book(ours, everything=True, renderer=renderer)
         # Sphinx keeps state in modules: a render process serves one build only.
         with pytest.raises(RuntimeError, match="fresh process"):
-            renderer.submit(book._render, str(theirs), True).result()
+            renderer.submit(render.build, str(theirs), True).result()
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     subprocess.run([str(jupyter_book), "build", str(theirs), "-W", "-n", "--keep-going"], check=True, capture_output=True)
     mine, reference = _files(ours / "_build" / "html"), _files(theirs / "_build" / "html")
@@ -108,8 +108,8 @@ def test_render_failure_names_the_problem(site, tmp_path):
     shutil.copytree(ROOT / "_build" / "site-src" / "test-site", source, ignore=shutil.ignore_patterns("_build"))
     config = source / "_config.yml"
     config.write_text(config.read_text().replace("extra_extensions:", "extra_extensions:\n    - no_such_sphinx_extension", 1))
-    with pytest.raises(book.BuildError, match="no_such_sphinx_extension"):
-        book.jupyter_book(source, everything=True)
+    with pytest.raises(project.BuildError, match="no_such_sphinx_extension"):
+        render.jupyter_book(source, everything=True)
     assert not (source / "_build" / "html" / "index.html").exists()
 
 
@@ -179,7 +179,7 @@ def test_pages_carry_metadata(site):
 def test_archive_holds_the_site(site, tmp_path):
     import tarfile
 
-    target = book.archive(site, tmp_path / "site.tar.gz")
+    target = publish.archive(site, tmp_path / "site.tar.gz")
     with tarfile.open(target) as tar:
         names = tar.getnames()
     assert "site/index.html" in names and "site/.nojekyll" in names and "site/book/training_compute.html" in names
@@ -201,7 +201,7 @@ def test_published_files_name_nothing_of_the_machine_that_built_them(site):
     import getpass
     import socket
 
-    machine = {str(ROOT), str(site.parent), str(book.BUILD), str(Path.home()) + "/", socket.gethostname(), getpass.getuser() + "/"}
+    machine = {str(ROOT), str(site.parent), str(project.BUILD), str(Path.home()) + "/", socket.gethostname(), getpass.getuser() + "/"}
     machine = {m for m in machine if len(m) > 4}  # a two-letter host name would match by chance
     leaks = {}
     for path in site.rglob("*"):
@@ -218,7 +218,7 @@ def test_published_files_name_nothing_of_the_machine_that_built_them(site):
 
 def test_printed_text_is_published_the_same_however_the_kernel_split_it():
     # A kernel may send "...32.70x\n" as one message or as "...32.70x" and "\n": the published notebook must not differ.
-    from analysis.build.book import merged_streams
+    from analysis.build.execution import merged_streams
 
     one = [{"name": "stdout", "output_type": "stream", "text": ["With the 2009 search: 4.36x; with this page's figures: 32.70x\n"]}]
     two = [{"name": "stdout", "output_type": "stream", "text": ["With the 2009 search: 4.36x; with this page's figures: 32.70x"]},

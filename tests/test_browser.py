@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import book
+from analysis.build import book, execution
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,7 +218,7 @@ def test_a_runs_page_is_the_chapter_with_the_runs_numbers_offline(site, browser,
 
 def test_plain_nbconvert_output_draws_its_charts_offline(tmp_path, browser):
     """``jupyter nbconvert --execute --to html`` outside the book: every chart draws with no network, once."""
-    env = {k: v for k, v in os.environ.items() if k != book.IN_BOOK}
+    env = {k: v for k, v in os.environ.items() if k != execution.IN_BOOK}
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "html", "--output-dir", str(tmp_path),
                     str(ROOT / "book" / "training_compute.ipynb")], check=True, env=env, capture_output=True)
     html = tmp_path / "training_compute.html"

@@ -78,12 +78,10 @@ def test_the_teachers_page_prepares_the_lesson():
 
 
 def test_make_classroom_builds_one_student_edition_per_experiment(monkeypatch, capsys):
-    from analysis.build import book
-
-    built = []
-    monkeypatch.setattr(book, "build_edition", lambda values, scenario, jobs=0, edition="default": built.append((values, edition)))
     from analysis.build import editions
 
+    built = []
+    monkeypatch.setattr(editions, "build_edition", lambda values, scenario, jobs=0, edition="default": built.append((values, edition)))
     assert editions.main([]) == 0
     assert built == [(v, "student") for v in classroom.experiment_editions()]
     printed = capsys.readouterr().out

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from analysis.build import book, codebook, runs, sweep
+from analysis.build import codebook, execution, runs, sweep
 from analysis import params as P
 from analysis.results import glued_values
 
@@ -16,7 +16,7 @@ CHAPTERS = ("training_compute", "inference_vs_search", "index")
 @pytest.fixture(scope="module")
 def glued():
     """What each notebook glues at the defaults: name -> value."""
-    return {name: glued_values(book.cached_execute(name, {})[0]) for name in CHAPTERS}
+    return {name: glued_values(execution.cached_execute(name, {})[0]) for name in CHAPTERS}
 
 
 def _read(text):

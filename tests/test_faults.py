@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import book
+from analysis.build import book, execution, project, publish
 
-ROOT = book.ROOT
+ROOT = project.ROOT
 pytestmark = pytest.mark.slow
 # What the Build status page declares as varying: the page itself (its dates and run times).
 VARYING = {"book/build_status.html", "_sources/book/build_status.md"}
@@ -32,7 +32,7 @@ def checkout(target: Path) -> Path:
 
 def run_build(folder: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(folder)}
-    env.pop(book.IN_BOOK, None)
+    env.pop(execution.IN_BOOK, None)
     return subprocess.run([sys.executable, "-m", "analysis", "build", *args], cwd=folder, env=env,
                           capture_output=True, text=True, **kwargs)
 
@@ -49,24 +49,31 @@ def built(tmp_path_factory):
 def whole(folder: Path) -> dict[str, str]:
     """The published site's files, checked to be those its manifest records (one build's, all of it)."""
     out = folder / "_build" / "html"
-    files = book.site_files(out)
-    recorded = book.read_manifest(out)
+    files = publish.site_files(out)
+    recorded = publish.read_manifest(out)
     assert recorded is not None and files == recorded["files"]
     assert {"index.html", "book/training_compute.html", "book/inference_vs_search.html"} <= set(files)
     return files
 
 
-def edit_page(folder: Path, n: int) -> None:
-    """Change a page's source so the next build renders again (execution stays cached)."""
+def edit_page(folder: Path, n: int) -> str:
+    """Change a page's source so the next build renders again (execution stays cached); return the text added."""
     page = folder / "book" / "glossary.md"
-    page.write_text(page.read_text(encoding="utf-8") + f"\n<!-- edit {n} -->\n", encoding="utf-8")
+    mark = f"Fault test edit {n}."
+    page.write_text(page.read_text(encoding="utf-8") + f"\n{mark}\n", encoding="utf-8")
+    return mark
+
+
+def published(folder: Path, mark: str) -> bool:
+    """Whether the published Glossary shows the text :func:`edit_page` added."""
+    return mark in (folder / "_build" / "html" / "book" / "glossary.html").read_text(encoding="utf-8")
 
 
 def test_two_builds_of_the_same_commit_in_two_folders_publish_the_same_bytes(built, tmp_path):
     second = checkout(tmp_path / "second")
     done = run_build(second)
     assert done.returncode == 0, done.stderr
-    first, second = book.site_files(built / "_build" / "html"), book.site_files(second / "_build" / "html")
+    first, second = publish.site_files(built / "_build" / "html"), publish.site_files(second / "_build" / "html")
     assert set(first) == set(second)
     differ = {path for path in first if first[path] != second[path]}
     assert differ <= VARYING, sorted(differ - VARYING)
@@ -77,9 +84,9 @@ def test_a_build_killed_at_any_point_leaves_the_previous_site_whole_and_the_next
     for n, delay in enumerate(sorted(rng.uniform(0.2, 5.0) for _ in range(4))):
         before = whole(built)
         rendered = built / "_build" / "site-src" / "default" / "_build" / "html"
-        edit_page(built, n)
+        mark = edit_page(built, n)
         env = {**os.environ, "PYTHONPATH": str(built)}
-        env.pop(book.IN_BOOK, None)
+        env.pop(execution.IN_BOOK, None)
         proc = subprocess.Popen([sys.executable, "-m", "analysis", "build"], cwd=built, env=env, start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -89,24 +96,96 @@ def test_a_build_killed_at_any_point_leaves_the_previous_site_whole_and_the_next
         if not out.exists():  # killed between moving the old site aside and the new one in: the next build puts it back
             assert list(out.parent.glob(".html.old-*")), f"killed after {delay:.2f} s: the site is gone"
         else:
-            files = book.site_files(out)
-            assert files == before or files == book.site_files(rendered), f"killed after {delay:.2f} s: a mixed site"
+            files = publish.site_files(out)
+            assert files == before or files == publish.site_files(rendered), f"killed after {delay:.2f} s: a mixed site"
         done = run_build(built)
         assert done.returncode == 0, done.stderr
         whole(built)
+        assert published(built, mark), f"killed after {delay:.2f} s, the next build did not publish the change"
+
+
+# Run in the build's own process: SIGKILL it at one exact step of publishing. The steps are found by
+# what they do to the files (the render copied out, a folder or the manifest renamed into place),
+# not by the names of the functions that do them, so the test holds whatever the code is called.
+KILL_AT = r"""
+import os, shutil, signal, sys
+from pathlib import Path
+
+point, rendered = sys.argv[1], Path(sys.argv[2]).resolve()
+
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+copytree, replace = shutil.copytree, os.replace
+
+
+def killing_copytree(src, dst, *args, **kwargs):
+    if point != "copying" or Path(src).resolve() != rendered:
+        return copytree(src, dst, *args, **kwargs)
+    copied = []
+
+    def copy(a, b, **kw):
+        shutil.copy2(a, b, **kw)
+        copied.append(b)
+        if len(copied) == 20:  # the new site partly written
+            die()
+
+    return copytree(src, dst, *args, copy_function=copy, **kwargs)
+
+
+def killing_replace(src, dst, *args, **kwargs):
+    if point == "swapping" and Path(dst).name == "html" and Path(src).name != "html":
+        die()  # the old site moved aside (or never there), the new one not yet in
+    result = replace(src, dst, *args, **kwargs)
+    if point == "recording" and Path(dst).name == "html":
+        die()  # the new site in place, its manifest not yet written
+    return result
+
+
+shutil.copytree, os.replace = killing_copytree, killing_replace
+from analysis import cli
+
+sys.exit(cli.main(["build"]))
+"""
+
+
+@pytest.mark.parametrize("point", ["copying", "swapping", "recording"])
+def test_a_build_killed_while_publishing_leaves_a_whole_site_and_the_next_publishes_the_change(built, point):
+    before = whole(built)
+    out = built / "_build" / "html"
+    rendered = built / "_build" / "site-src" / "default" / "_build" / "html"
+    mark = edit_page(built, f"{point}")
+    env = {**os.environ, "PYTHONPATH": str(built)}
+    env.pop(execution.IN_BOOK, None)
+    killed = subprocess.run([sys.executable, "-c", KILL_AT, point, str(rendered)], cwd=built, env=env,
+                            capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL, f"the build was not killed {point}: {killed.stderr[-2000:]}"
+    if point == "copying":
+        assert publish.site_files(out) == before, "killed while copying the new site: the previous one must be untouched"
+    elif point == "swapping":
+        assert not out.exists() and list(out.parent.glob(".html.old-*")), "killed mid-swap: the previous site waits beside"
+    else:
+        assert publish.site_files(out) == publish.site_files(rendered) != before, "killed after the swap: the new site is whole"
+    done = run_build(built)
+    assert done.returncode == 0, done.stderr
+    whole(built)
+    assert published(built, mark), f"killed {point}, the next build said: {done.stdout.strip().splitlines()[-1:]}"
+    assert not [p.name for p in out.parent.iterdir() if p.name.startswith((".html.old-", ".html.new-"))]
 
 
 def test_two_builds_at_once_take_turns(built):
-    edit_page(built, 99)
+    mark = edit_page(built, 99)
     env = {**os.environ, "PYTHONPATH": str(built)}
-    env.pop(book.IN_BOOK, None)
+    env.pop(execution.IN_BOOK, None)
     procs = [subprocess.Popen([sys.executable, "-m", "analysis", "build"], cwd=built, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [p.communicate(timeout=600) + (p.returncode,) for p in procs]
     assert [r[2] for r in results] == [0, 0], results
     assert any("waiting for another build" in r[1] for r in results)
     whole(built)
-    assert "edit 99" in (built / "_build" / "html" / "book" / "glossary.html").read_text(encoding="utf-8") or True
+    assert published(built, mark)
 
 
 def test_an_unwritable_build_folder_is_one_clear_line(tmp_path, monkeypatch, capsys):
@@ -114,7 +193,7 @@ def test_an_unwritable_build_folder_is_one_clear_line(tmp_path, monkeypatch, cap
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where _build's parent should be")
-    monkeypatch.setattr(book, "BUILD", blocker / "_build")
+    monkeypatch.setattr(book, "BUILD", blocker / "_build")  # where build_lock looks for it
     assert cli.main(["build"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: cannot write {blocker / '_build'}"), err

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import book
+from analysis.build import execution, project
 from analysis.results import glued_values
 
 pytestmark = pytest.mark.slow
@@ -17,8 +17,8 @@ def training_runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs")
     default = out / "default.ipynb"
     dearer = out / "price4.ipynb"
-    book.execute("training_compute", {}, default)
-    book.execute("training_compute", {"price_usd_per_gpu_hour": 4}, dearer)
+    execution.execute("training_compute", {}, default)
+    execution.execute("training_compute", {"price_usd_per_gpu_hour": 4}, dearer)
     return glued_values(default), glued_values(dearer)
 
 
@@ -49,7 +49,7 @@ def test_doubling_the_price_doubles_the_cost_and_nothing_else(training_runs):
 
 def test_no_cell_errors_and_injected_cell_hidden(tmp_path):
     out = tmp_path / "index.ipynb"
-    book.execute("index", {"pue": 1.3}, out)
+    execution.execute("index", {"pue": 1.3}, out)
     nb = json.loads(out.read_text())
     injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
     assert injected and "remove-cell" in injected[0]["metadata"]["tags"]
@@ -58,19 +58,19 @@ def test_no_cell_errors_and_injected_cell_hidden(tmp_path):
 
 def test_a_failing_run_keeps_the_previous_good_output(tmp_path):
     out = tmp_path / "training.ipynb"
-    book.execute("training_compute", {}, out)
+    execution.execute("training_compute", {}, out)
     good = out.read_bytes()
     # An empty stage list passes papermill but fails the notebook's own validation cell.
-    with pytest.raises(book.BuildError, match="execution failed"):
-        book.execute("training_compute", {"deepseek_stages": []}, out)
+    with pytest.raises(project.BuildError, match="execution failed"):
+        execution.execute("training_compute", {"deepseek_stages": []}, out)
     assert out.read_bytes() == good
     assert not list(tmp_path.glob(".*partial*"))
 
 
 def test_inference_chapter_responds_to_its_parameters(tmp_path):
     base, longer = tmp_path / "base.ipynb", tmp_path / "long.ipynb"
-    book.execute("inference_vs_search", {"samples": 2000}, base)
-    book.execute("inference_vs_search", {"samples": 2000, "output_tokens": 1500}, longer)
+    execution.execute("inference_vs_search", {"samples": 2000}, base)
+    execution.execute("inference_vs_search", {"samples": 2000, "output_tokens": 1500}, longer)
     a, b = glued_values(base), glued_values(longer)
     for model in ("gpt2", "gpt3", "frontier"):
         assert b[f"{model}_j"] > a[f"{model}_j"]  # longer answers never cost less

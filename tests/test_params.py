@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from analysis import params as P
-from analysis.build.book import NOTEBOOKS
+from analysis.build.project import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,9 +52,9 @@ def test_notebook_parameters_cell_matches_the_declarations(name):
 def test_prune_keeps_the_most_recently_used_copies(tmp_path, monkeypatch):
     import os
 
-    from analysis.build import book
+    from analysis.build import cache
 
-    monkeypatch.setattr(book, "BUILD", tmp_path)
+    monkeypatch.setattr(cache, "BUILD", tmp_path)  # where prune_executed looks for it
     folder = tmp_path / "executed"
     folder.mkdir()
     for i in range(5):
@@ -67,7 +67,7 @@ def test_prune_keeps_the_most_recently_used_copies(tmp_path, monkeypatch):
     recent.write_text("{}")
     os.utime(recent, (999, 999))
     recent.touch()  # used just now: kept whatever its rank
-    removed = book.prune_executed(keep=2)
+    removed = cache.prune_executed(keep=2)
     left = sorted(p.name for p in folder.glob("training_compute.*.ipynb"))
     assert left == [f"training_compute.{i:016x}.ipynb" for i in (4, 9)]
     assert len(removed) == 4 and not (folder / f"training_compute.{0:016x}.json").exists()

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from analysis import prose
-from analysis.build import book
+from analysis.build import editions, execution
 from analysis import inference_analysis as ia
 from analysis import params as P
 from analysis import training_analysis as ta
@@ -381,18 +381,18 @@ def test_executed_pages_say_what_their_numbers_say(dataset, tmp_path):
         params = {**P.defaults(), "samples": 500, **overrides}
         run = {k: v for k, v in {"samples": 500, **overrides}.items()}
         out = tmp_path / f"inference-{name}.ipynb"
-        book.execute("inference_vs_search", run, out)
+        execution.execute("inference_vs_search", run, out)
         texts, numbers = _texts_and_numbers(glued_values(out))
         check_inference_words(texts, numbers, params, dataset)
     for name, overrides in TRAINING_EXTREMES[1:]:
         params = {**P.defaults(), **overrides}
         out = tmp_path / f"training-{name}.ipynb"
-        book.execute("training_compute", overrides, out)
+        execution.execute("training_compute", overrides, out)
         texts, numbers = _texts_and_numbers(glued_values(out))
         check_training_words(texts, numbers, params, dataset)
     scenario = load_scenario(ROOT / "data" / "scenarios" / "search-2009.yml")["parameters"]
     out = tmp_path / "index.ipynb"
-    book.execute("index", scenario, out)
+    execution.execute("index", scenario, out)
     texts, _ = _texts_and_numbers(glued_values(out))
     check_front_page_words(texts, {**P.defaults(), **scenario})
 
@@ -438,7 +438,7 @@ def test_sentences_typed_from_the_data_still_hold(dataset):
 def test_the_front_page_and_the_banner_name_the_same_changes(path):
     """A scenario edition's banner and its front page's sentence list the same changed parameters, and never 'default'."""
     scenario = load_scenario(path)
-    banner = book.edition_banner(scenario["parameters"], {**scenario, "name": path.stem})
+    banner = editions.edition_banner(scenario["parameters"], {**scenario, "name": path.stem})
     values = P.validate(scenario["parameters"], "index")
     phrase = prose.assumptions_phrase(values, P.defaults())
     in_banner = re.findall(r"<code>([a-z_0-9]+)</code>", banner)

@@ -12,7 +12,7 @@ import papermill
 import pytest
 
 from analysis import __version__
-from analysis.build import book, cache, runs, sweep
+from analysis.build import book, cache, execution, project, render, runs, sweep
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,7 @@ def test_run_writes_the_notebook_its_page_and_the_results(training_run):
 
 
 def test_a_second_identical_run_reuses_the_execution(training_run, tmp_path, monkeypatch):
-    monkeypatch.setattr(book, "execute", _forbid_execution)
+    monkeypatch.setattr(execution, "execute", _forbid_execution)
     again = runs.run("training_compute", {"price_usd_per_gpu_hour": 3.5}, tmp_path / "again")
     results = json.loads((again / "results.json").read_text())
     assert results["reused_execution"] is True
@@ -76,7 +76,7 @@ def test_a_failing_run_leaves_the_previous_run_folder(tmp_path, monkeypatch):
 
     monkeypatch.setattr(papermill, "execute_notebook", cell_fails)
     # A price no other test uses, so the execution cannot come from the cache.
-    with pytest.raises(book.BuildError, match="execution failed"):
+    with pytest.raises(project.BuildError, match="execution failed"):
         runs.run("training_compute", {"price_usd_per_gpu_hour": 3.0625}, out)
     assert _files(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"], "no partial folder is left behind"
@@ -108,7 +108,7 @@ def test_ctrl_c_during_execute_keeps_the_previous_output_and_no_partial_file(tmp
 
     monkeypatch.setattr(papermill, "execute_notebook", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        book.execute("training_compute", {}, output)
+        execution.execute("training_compute", {}, output)
     assert output.read_text() == '{"previous": "good output"}'
     assert [p.name for p in tmp_path.iterdir()] == ["training.ipynb"]
 
@@ -122,6 +122,27 @@ def test_run_from_the_command_line(training_run, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "training.cost" in done.stdout and f"wrote {out}/" in done.stdout
     assert json.loads((out / "results.json").read_text())["results"] == json.loads((training_run / "results.json").read_text())["results"]
+
+
+def test_the_machinery_loads_papermill_without_the_iri_grammars_and_still_validates_notebooks():
+    # jsonschema compiles rfc3987-syntax's grammars on import (0.6 to 2 s) only to check "iri" formats,
+    # which nothing here checks; every run paid for them before its kernel started.
+    probe = """
+import sys
+import analysis.build.runs
+import nbformat, papermill
+nb = nbformat.read("book/training_compute.ipynb", as_version=4)
+nbformat.validate(nb)
+nb.cells[0]["cell_type"] = "no such cell type"
+try:
+    nbformat.validate(nb)
+    print("invalid notebook accepted")
+except nbformat.ValidationError:
+    print("invalid notebook refused")
+print("rfc3987_syntax loaded:", sys.modules.get("rfc3987_syntax") is not None)
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=project.ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["invalid notebook refused", "rfc3987_syntax loaded: False"], done.stdout + done.stderr
 
 
 def test_run_names_say_what_ran_and_never_collide():
@@ -258,17 +279,17 @@ def test_a_second_build_with_nothing_changed_executes_and_renders_nothing(tmp_pa
         html.mkdir(parents=True, exist_ok=True)
         (html / "index.html").write_text("rendered")
 
-    monkeypatch.setattr(book, "jupyter_book", fake_jupyter_book)
+    monkeypatch.setattr(render, "jupyter_book", fake_jupyter_book)
     out = tmp_path / "html"
     book.build({}, out=out, edition="test-rerun")
     first = capsys.readouterr().out
     assert "built the book" in first and len(renders) == 1
 
-    monkeypatch.setattr(book, "execute", _forbid_execution)  # inherited by the forked workers
+    monkeypatch.setattr(execution, "execute", _forbid_execution)  # inherited by the forked workers
     book.build({}, out=out, edition="test-rerun")
     second = capsys.readouterr().out
     assert "nothing changed" in second
-    assert second.count("up to date: ") == len(book.NOTEBOOKS) and "executed: " not in second
+    assert second.count("up to date: ") == len(project.NOTEBOOKS) and "executed: " not in second
     assert len(renders) == 1
 
 
@@ -282,12 +303,12 @@ def test_a_deleted_or_damaged_page_is_put_back(tmp_path, monkeypatch, capsys):
         (html / "index.html").write_text("rendered")
         (html / "book" / "training_compute.html").write_text("the chapter")
 
-    monkeypatch.setattr(book, "jupyter_book", fake_jupyter_book)
-    shutil.rmtree(book.BUILD / "site-src" / "test-damaged", ignore_errors=True)
+    monkeypatch.setattr(render, "jupyter_book", fake_jupyter_book)
+    shutil.rmtree(project.BUILD / "site-src" / "test-damaged", ignore_errors=True)
     out = tmp_path / "html"
     book.build({}, out=out, edition="test-damaged")
     assert renders == [True]  # a first build renders everything
-    monkeypatch.setattr(book, "execute", _forbid_execution)
+    monkeypatch.setattr(execution, "execute", _forbid_execution)
     capsys.readouterr()
 
     (out / "book" / "training_compute.html").unlink()
@@ -302,7 +323,7 @@ def test_a_deleted_or_damaged_page_is_put_back(tmp_path, monkeypatch, capsys):
     assert (out / "index.html").read_text() == "rendered" and not (out / "stray.html").exists()
 
     # The staging folder's own render damaged too: everything is rendered again.
-    staged = book.BUILD / "site-src" / "test-damaged" / "_build" / "html" / "index.html"
+    staged = project.BUILD / "site-src" / "test-damaged" / "_build" / "html" / "index.html"
     staged.write_text("")
     (out / "index.html").unlink()
     book.build({}, out=out, edition="test-damaged")
@@ -313,7 +334,7 @@ def test_a_deleted_or_damaged_page_is_put_back(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.parametrize("damage", ["empty", "cut short", "no record"])
 def test_a_damaged_cache_entry_is_executed_again_never_used(damage):
-    executed, _ = book.cached_execute("parameters", {})
+    executed, _ = execution.cached_execute("parameters", {})
     content = executed.read_bytes()
     if damage == "empty":
         executed.write_bytes(b"")
@@ -321,17 +342,17 @@ def test_a_damaged_cache_entry_is_executed_again_never_used(damage):
         executed.write_bytes(content[: len(content) // 2])
     else:
         executed.with_suffix(".json").unlink()
-    again, reused = book.cached_execute("parameters", {})
+    again, reused = execution.cached_execute("parameters", {})
     assert again == executed and not reused
     assert json.loads(again.read_text())["cells"]
-    assert book.cached_execute("parameters", {})[1] is True  # whole again, so reused
+    assert execution.cached_execute("parameters", {})[1] is True  # whole again, so reused
 
 
 def test_notebook_order_follows_the_durations_measured_at_the_last_build(tmp_path, monkeypatch):
-    monkeypatch.setattr(book, "DURATIONS", tmp_path / "durations.json")
-    assert not hasattr(book, "EXPECTED_SECONDS"), "no hard-coded durations"
-    assert book.expected_seconds("training_compute") == 0.0  # never ran here: reading order
-    book.record_durations({"training_compute": 3.25, "index": 1.5})
-    book.record_durations({"index": 7.0})  # a later build that ran only the front page
-    assert book.expected_seconds("training_compute") == 3.25 and book.expected_seconds("index") == 7.0
-    assert sorted(book.NOTEBOOKS, key=book.expected_seconds, reverse=True)[:2] == ["index", "training_compute"]
+    monkeypatch.setattr(execution, "DURATIONS", tmp_path / "durations.json")
+    assert not [m for m in (book, execution) if hasattr(m, "EXPECTED_SECONDS")], "no hard-coded durations"
+    assert execution.expected_seconds("training_compute") == 0.0  # never ran here: reading order
+    execution.record_durations({"training_compute": 3.25, "index": 1.5})
+    execution.record_durations({"index": 7.0})  # a later build that ran only the front page
+    assert execution.expected_seconds("training_compute") == 3.25 and execution.expected_seconds("index") == 7.0
+    assert sorted(project.NOTEBOOKS, key=execution.expected_seconds, reverse=True)[:2] == ["index", "training_compute"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis import claims, cli, data, inference_analysis as ia, params, training as tr
-from analysis.build import book
+from analysis.build import book, execution, project, publish, stage
 from analysis.results import glued_values
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +18,7 @@ CHAPTERS = ("training_compute", "inference_vs_search")
 
 
 def markdown_of(name):
-    nb = json.loads((ROOT / book.NOTEBOOKS[name]).read_text())
+    nb = json.loads((ROOT / project.NOTEBOOKS[name]).read_text())
     return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
 
 
@@ -61,7 +61,7 @@ def executed(tmp_path_factory):
     """The chapters and the front page executed with default parameters (solutions included)."""
     out = tmp_path_factory.mktemp("solutions")
     for name in (*CHAPTERS, "index"):
-        book.execute(name, {}, out / f"{name}.ipynb")
+        execution.execute(name, {}, out / f"{name}.ipynb")
     return {name: json.loads((out / f"{name}.ipynb").read_text()) for name in (*CHAPTERS, "index")}
 
 
@@ -144,7 +144,7 @@ def test_student_edition_has_exercises_but_no_solutions(tmp_path):
         assert 'class="solution' not in page and "Solution to" not in page
         assert "ex_training_days" not in page and "days, about" not in page
     # What a teacher hosts: the packed archive holds the same pages, no solution among them.
-    with tarfile.open(book.archive(out, tmp_path / "site-student.tar.gz")) as tar:
+    with tarfile.open(publish.archive(out, tmp_path / "site-student.tar.gz")) as tar:
         pages = {m.name: tar.extractfile(m).read().decode("utf-8", "replace") for m in tar.getmembers() if m.name.endswith(".html")}
     assert "site/book/training_compute.html" in pages
     assert not [name for name, page in pages.items() if 'class="solution' in page or "Solution to" in page]
@@ -152,14 +152,14 @@ def test_student_edition_has_exercises_but_no_solutions(tmp_path):
 
 def test_publish_packs_the_edition_it_is_given(monkeypatch, capsys):
     packed = []
-    monkeypatch.setattr(book, "archive", lambda site, target: packed.append((site, target)) or target)
+    monkeypatch.setattr(publish, "archive", lambda site, target: packed.append((site, target)) or target)
     assert cli.main(["publish", "--edition", "student"]) == 0
     assert cli.main(["publish"]) == 0
     assert cli.main(["publish", "--edition", "student", "--scenario", "data/scenarios/search-2009.yml"]) == 0
     assert packed == [
-        (book.BUILD / "student" / "html", book.BUILD / "site-student.tar.gz"),
-        (book.BUILD / "html", book.BUILD / "site.tar.gz"),
-        (book.BUILD / "scenarios" / "search-2009" / "student" / "html", book.BUILD / "site-scenario-search-2009-student.tar.gz"),
+        (project.BUILD / "student" / "html", project.BUILD / "site-student.tar.gz"),
+        (project.BUILD / "html", project.BUILD / "site.tar.gz"),
+        (project.BUILD / "scenarios" / "search-2009" / "student" / "html", project.BUILD / "site-scenario-search-2009-student.tar.gz"),
     ]
 
 
@@ -171,7 +171,7 @@ def test_strip_solutions_handles_a_cell_that_ends_one_solution_and_starts_the_ne
         {"cell_type": "code", "metadata": {}, "outputs": [], "source": "print('answer two')"},
         {"cell_type": "markdown", "metadata": {}, "source": "Because.\n\n```{solution-end}\n```\n\nAfter."},
     ]}
-    stripped = json.loads(book.strip_solutions(json.dumps(nb).encode()))
+    stripped = json.loads(stage.strip_solutions(json.dumps(nb).encode()))
     text = "\n".join(c["source"] for c in stripped["cells"])
     assert "Q1" in text and "Q2" in text and "After." in text
     assert "answer" not in text and "Because" not in text and "solution" not in text

@@ -7,6 +7,10 @@ those modules read, and the pinned dependency versions. If any of these change,
 the key changes and the notebook runs again; otherwise its executed copy is
 reused. Jupyter Book's own cache keys on code cells only and would publish stale
 numbers after a change in ``data/`` or ``analysis/``.
+
+The executed copies live in ``_build/executed`` (:func:`executed_path`); a copy
+is used only if it is whole (:func:`cached_copy`), and old copies are pruned
+(:func:`prune_executed`).
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import time
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from analysis.build.project import BUILD, NOTEBOOKS, ROOT
+
 PACKAGE = ROOT / "analysis"
 DATA = ROOT / "data"
 # Modules that read data/ when called, and the files they read; a notebook using one depends on all of its files.
@@ -103,7 +109,7 @@ def dependencies(notebook: Path) -> list[Path]:
     return [notebook, *modules, *(data_files(suffixes) if suffixes else []), *([lock] if lock.exists() else [])]
 
 
-# How an executed copy is stored (see analysis.build.book.finish_executed); a new format re-executes old copies.
+# How an executed copy is stored (see analysis.build.execution.finish_executed); a new format re-executes old copies.
 FORMAT = 2  # 2: no absolute paths, no times
 
 
@@ -117,3 +123,49 @@ def key(notebook: Path, parameters: dict[str, object]) -> dict[str, object]:
 def data_hashes() -> dict[str, str]:
     """SHA-256 of every data file (tables, references, scenarios), for the record of a run."""
     return {str(p.relative_to(ROOT)): file_digest(p) for p in data_files()}
+
+
+def executed_path(name: str, key: str) -> Path:
+    """Where the executed copy of notebook ``name`` for cache key ``key`` lives."""
+    return BUILD / "executed" / f"{name}.{key[:16]}.ipynb"
+
+
+def cached_copy(name: str, key: str) -> Path | None:
+    """The executed copy of ``name`` for ``key`` if it is whole, else None (and it will be executed again).
+
+    Whole means: its record exists and names the SHA-256 the file has, so a
+    copy that is empty, cut short, edited or left without its record (a build
+    killed between the two writes) is never rendered.
+    """
+    executed = executed_path(name, key)
+    try:
+        meta = json.loads(executed.with_suffix(".json").read_text(encoding="utf-8"))
+        whole = meta["sha256"] == hashlib.sha256(executed.read_bytes()).hexdigest()
+    except (OSError, ValueError, KeyError, TypeError):
+        whole = False
+    return executed if whole else None
+
+
+KEEP_EXECUTED = 20  # executed copies kept per notebook (the most recently used)
+KEEP_SECONDS = 3600  # and never one used in the last hour, which another build may be reading
+
+
+def prune_executed(keep: int = KEEP_EXECUTED, min_age_s: float = KEEP_SECONDS) -> list[Path]:
+    """Delete all but the ``keep`` most recently used executed copies of each notebook; return what went.
+
+    Copies used within ``min_age_s`` seconds stay whatever their rank. The cache
+    only saves time, so dropping old entries never loses a result: a build that
+    needs one again re-executes it.
+    """
+    removed = []
+    folder = BUILD / "executed"
+    now = time.time()
+    for name in NOTEBOOKS:
+        copies = sorted(folder.glob(f"{name}.*.ipynb"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in copies[keep:]:
+            if now - old.stat().st_mtime < min_age_s:
+                continue
+            old.unlink(missing_ok=True)
+            old.with_suffix(".json").unlink(missing_ok=True)
+            removed.append(old)
+    return removed

@@ -242,9 +242,9 @@ def entries(notebook: str, glued: dict[str, object]) -> list[dict[str, str]]:
     number needs a unit in its name or in :data:`UNITS_BY_NAME`, and a sentence
     that quotes it or an entry in :data:`MEANINGS`).
     """
-    from analysis.build import book
+    from analysis.build.project import NOTEBOOKS, ROOT
 
-    quoted, called = _sentences(book.ROOT / book.NOTEBOOKS[notebook])
+    quoted, called = _sentences(ROOT / NOTEBOOKS[notebook])
     rows, missing = [], []
     for name in glued:
         unit = unit_of(name)

@@ -16,7 +16,8 @@ import re
 import shutil
 from pathlib import Path
 
-from analysis.build import book
+from analysis.build.editions import edition_banner
+from analysis.build.project import NOTEBOOKS, ROOT
 
 # The book's pages a chapter refers to (glossary terms, citations), rendered after it on its page.
 COMPANIONS = ("book/glossary.md",)
@@ -39,14 +40,14 @@ def page_title(name: str, changed: dict[str, object]) -> str:
     """``<chapter title> · run with price_usd_per_gpu_hour = 4``: the chapter and what differs from the defaults."""
     from analysis import params as P
 
-    title = chapter_title(book.ROOT / book.NOTEBOOKS[name])
+    title = chapter_title(ROOT / NOTEBOOKS[name])
     shown = [f"{k} = {P.PARAMETERS[k].show(v)}" for k, v in changed.items() if k in P.PARAMETERS]
     return f"{title} · run with {', '.join(shown)}" if shown else f"{title} · run with the default parameters"
 
 
 def banner(values: dict[str, object]) -> str:
     """The line at the top of a run's page: what differs from the book's defaults."""
-    text = book.edition_banner(values, None).replace("Edition with changed parameters.", "A re-run of this chapter.", 1)
+    text = edition_banner(values, None).replace("Edition with changed parameters.", "A re-run of this chapter.", 1)
     return text.replace("No parameter differs from the defaults.", "Every parameter at its default, as in the book.")
 
 
@@ -55,19 +56,19 @@ def stage(target: Path, name: str, title: str, banner: str) -> None:
     import yaml
 
     target.mkdir(parents=True, exist_ok=True)
-    config = yaml.safe_load((book.ROOT / "_config.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     config["title"] = title
     html = config.setdefault("html", {})
     html.update(use_issues_button=False, use_repository_button=False, use_edit_page_button=False, announcement=banner)
     (target / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    toc = {"format": "jb-book", "root": book.NOTEBOOKS[name].removesuffix(".ipynb"),
+    toc = {"format": "jb-book", "root": NOTEBOOKS[name].removesuffix(".ipynb"),
            "chapters": [{"file": c.removesuffix(".md")} for c in (*COMPANIONS, "book/references.md")]}
     (target / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
-    shutil.copytree(book.ROOT / "book" / "_static", target / "book" / "_static", dirs_exist_ok=True)
+    shutil.copytree(ROOT / "book" / "_static", target / "book" / "_static", dirs_exist_ok=True)
     (target / "data").mkdir(exist_ok=True)
-    shutil.copy2(book.ROOT / "data" / "references.bib", target / "data" / "references.bib")
+    shutil.copy2(ROOT / "data" / "references.bib", target / "data" / "references.bib")
     for page in COMPANIONS:
-        shutil.copy2(book.ROOT / page, target / page)
+        shutil.copy2(ROOT / page, target / page)
     (target / "book" / "references.md").write_text(REFERENCES, encoding="utf-8")
 
 
@@ -88,7 +89,7 @@ def add_notebook(target: Path, name: str, executed: Path) -> None:
     The References section lists those works only (sphinxcontrib-bibtex's own
     "cited" filter misses citations inside glued text, which it sees too late).
     """
-    shutil.copy2(executed, target / book.NOTEBOOKS[name])
+    shutil.copy2(executed, target / NOTEBOOKS[name])
     keys = cited_keys(executed)
     if keys:
         condition = " or ".join(f'key == "{key}"' for key in keys)
@@ -97,7 +98,7 @@ def add_notebook(target: Path, name: str, executed: Path) -> None:
 
 def rendered_page(target: Path, name: str) -> Path:
     """Where ``singlehtml`` wrote the page of ``target`` (its root document)."""
-    return target / "_build" / "singlehtml" / (book.NOTEBOOKS[name].removesuffix(".ipynb") + ".html")
+    return target / "_build" / "singlehtml" / (NOTEBOOKS[name].removesuffix(".ipynb") + ".html")
 
 
 # Scripts the page does without: the site's search, and the icon font (1.5 MB of script for a few buttons' icons).

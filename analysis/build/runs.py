@@ -18,12 +18,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from analysis import __version__
-from analysis.build import book, cache, codebook, run_page
+from analysis.build import cache, codebook, execution, publish, render, run_page
 from analysis import params as P
-from analysis.build.book import MAX_NAME, run_name  # noqa: F401  a run folder's name, as editions name theirs
+from analysis.build.editions import MAX_NAME, run_name  # noqa: F401  a run folder's name, as editions name theirs
+from analysis.build.project import BUILD, NOTEBOOKS, ROOT, BuildError
 from analysis.results import glued_values
 
-RUNS = book.BUILD / "runs"
+RUNS = BUILD / "runs"
 
 
 class RunError(ValueError):
@@ -39,11 +40,11 @@ def resolve_notebook(name_or_path: str) -> str:
     """Accept ``training_compute``, ``training_compute.ipynb`` or ``book/training_compute.ipynb``."""
     path = Path(name_or_path)
     stem = path.stem
-    known = stem in book.NOTEBOOKS and path.suffix in ("", ".ipynb") and (
-        str(path.parent) in (".", "book") or path.resolve() == (book.ROOT / book.NOTEBOOKS[stem]).resolve()
+    known = stem in NOTEBOOKS and path.suffix in ("", ".ipynb") and (
+        str(path.parent) in (".", "book") or path.resolve() == (ROOT / NOTEBOOKS[stem]).resolve()
     )
     if not known:
-        raise RunError([f"notebook {name_or_path}: unknown; known notebooks: {', '.join(book.NOTEBOOKS)}"])
+        raise RunError([f"notebook {name_or_path}: unknown; known notebooks: {', '.join(NOTEBOOKS)}"])
     return stem
 
 
@@ -77,25 +78,25 @@ def run(notebook: str, overrides: dict[str, object], out: Path | None = None, sc
     import papermill  # noqa: F401  loaded before the render process is forked, which does not need it
 
     partial = out.with_name(f".{out.name}.partial-{uuid.uuid4().hex}")
-    source = book.BUILD / "run-src" / uuid.uuid4().hex
+    source = BUILD / "run-src" / uuid.uuid4().hex
     renderer = ProcessPoolExecutor(max_workers=1)
     try:
         changed = {k: v for k, v in values.items() if v != P.PARAMETERS[k].default}
         run_page.stage(source, name, run_page.page_title(name, changed), run_page.banner(values))
-        renderer.submit(book._open_sphinx, str(source), True, "singlehtml", False)
-        executed, reused = book.cached_execute(name, overrides)
+        renderer.submit(render.open_sphinx, str(source), True, "singlehtml", False)
+        executed, reused = execution.cached_execute(name, overrides)
         run_page.add_notebook(source, name, executed)
-        code, log = renderer.submit(book._render, str(source), True, "singlehtml", False).result()
+        code, log = renderer.submit(render.build, str(source), True, "singlehtml", False).result()
         page = run_page.rendered_page(source, name)
         if code != 0 or not page.exists():
             lines = [line for line in log.strip().splitlines() if line.strip()]
-            raise book.BuildError("rendering the run's page failed:\n" + "\n".join(lines[-40:]))
+            raise BuildError("rendering the run's page failed:\n" + "\n".join(lines[-40:]))
         partial.mkdir(parents=True)
         shutil.copy2(executed, partial / f"{name}.ipynb")
         (partial / f"{name}.html").write_text(run_page.self_contained(page), encoding="utf-8")
         chapter = None if name == P.FRONT_PAGE else name
         results = {
-            "notebook": book.NOTEBOOKS[name],
+            "notebook": NOTEBOOKS[name],
             "parameters": values,
             "overrides": overrides,
             "scenario": scenario,
@@ -108,7 +109,7 @@ def run(notebook: str, overrides: dict[str, object], out: Path | None = None, sc
         }
         (partial / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
         (partial / "codebook.csv").write_text(codebook.to_csv(codebook.results_codebook(name, results["results"])), encoding="utf-8")
-        book.replace_dir(partial, out)
+        publish.replace_dir(partial, out)
     finally:
         renderer.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(partial, ignore_errors=True)

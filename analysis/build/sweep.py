@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from analysis.build import book, codebook
+from analysis.build import codebook, execution
 from analysis import params as P
 from analysis.results import glued_values
 
@@ -182,7 +182,7 @@ def _notebook_point(notebook: str, point: dict[str, object]) -> dict[str, object
     from analysis.grid import is_column
 
     try:
-        executed, _ = book.cached_execute(notebook, point)
+        executed, _ = execution.cached_execute(notebook, point)
     except Exception as err:  # a failed point is a row of the table, not the end of the sweep
         return _failed(err)
     values = {k: (v.strip("*") if isinstance(v, str) else v) for k, v in glued_values(executed).items()}
