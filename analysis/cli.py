@@ -369,10 +369,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from analysis.build import book
+    from analysis.build import book, handouts
 
     scenario, values = _edition_values(args)
     site, label = book.edition_site(values, scenario, args.edition)
+    handouts.require_in_site(site)  # a published edition carries its handouts
     target = book.archive(site, book.archive_path(label))
     print(f"wrote {book._show(target)}: unpack it and serve the 'site' folder from any static host")
     return 0

@@ -305,13 +305,16 @@ def _sync_files(wanted: dict[Path, bytes]) -> bool:
     return changed
 
 
-def stage_sources(target: Path, config_extra: dict | None = None) -> tuple[dict[Path, bytes], bool]:
+def stage_sources(target: Path, config_extra: dict | None = None,
+                  pages: dict[str, bytes] | None = None) -> tuple[dict[Path, bytes], bool]:
     """Bring the staged sources that do not depend on execution up to date; return them, and whether any changed.
 
+    ``pages``: pages staged with other content than their source's (by path relative to the repository).
     Done before the notebooks run, so the renderer can load the configuration
     and extensions meanwhile. Nothing is deleted here; :func:`stage` does that.
     """
     sources = _sources(target, config_extra)
+    sources.update({target / rel: content for rel, content in (pages or {}).items()})
     return sources, _sync_files(sources)
 
 
@@ -596,20 +599,24 @@ def build(
     edition: str = "default",
     config_extra: dict | None = None,
     student: bool = False,
+    scenario: dict | None = None,
 ) -> Path:
     """Execute what changed, render, and publish the site to ``out`` (default ``_build/html``).
 
-    ``student`` leaves the exercises' solutions out of the pages.
+    ``student`` leaves the exercises' solutions out of the pages (and the answer keys out of the handouts).
+    ``scenario``: the scenario the ``values`` come from, named on the handouts.
 
     A notebook runs only if its cache key (see :mod:`analysis.build.cache`) changed;
     Sphinx re-renders only the pages whose staged sources changed; if nothing
     changed and ``out`` is current, nothing runs at all.
     """
+    from analysis.build.handouts import SiteHandouts
+
     per_notebook = split_by_notebook(values or {})  # bad input is refused before anything is touched
     out = out or BUILD / "html"
     with build_lock(edition):
         recover(out)
-        return _build(per_notebook, jobs, out, edition, config_extra, student)
+        return _build(per_notebook, jobs, out, edition, config_extra, student, SiteHandouts(values, scenario, student))
 
 
 def writable_build_folder() -> None:
@@ -663,8 +670,10 @@ def recover(out: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, config_extra: dict | None, student: bool) -> Path:
-    """:func:`build`, once the inputs are checked and the lock is held."""
+def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, config_extra: dict | None, student: bool,
+           handouts) -> Path:
+    """:func:`build`, once the inputs are checked and the lock is held; ``handouts``: the edition's
+    :class:`analysis.build.handouts.SiteHandouts`, printed beside the notebooks and placed in the site."""
     from analysis import data
     from analysis.build import cache
 
@@ -677,8 +686,9 @@ def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, co
         if to_run:
             renderer.submit(_import_renderer)
         data.load()  # a broken data file stops the build before anything is written or any kernel starts
+        printing = handouts.start()
         source = BUILD / "site-src" / edition
-        sources, sources_changed = stage_sources(source, config_extra)
+        sources, sources_changed = stage_sources(source, config_extra, handouts.staged_pages())
         # The configuration, the table of contents and the Sphinx extension shape every page:
         # a change to any of them re-renders them all (Sphinx alone would keep stale pages).
         marker = source / "_build" / ".everything-digest"
@@ -700,8 +710,9 @@ def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, co
                 print(f"up to date: {NOTEBOOKS[name]}")
         changed = stage(source, sources, executed, config_extra, student=student) or sources_changed
         rendered = source / "_build" / "html"
-        signature = {"edition": edition, "executed": {n: p.name for n, p in sorted(executed.items())}}
+        signature = {"edition": edition, "executed": {n: p.name for n, p in sorted(executed.items())}, "handouts": handouts.key}
         if not changed and not everything:
+            handouts.place(rendered, handouts.folder(printing))
             recorded = read_manifest(out)
             if recorded is not None and recorded["signature"] == signature:
                 if site_files(out) == recorded["files"]:
@@ -720,6 +731,7 @@ def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, co
     prune_executed()
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(digest)
+    handouts.place(rendered, handouts.folder(printing))
     files = site_files(rendered)
     publish(rendered, out)
     write_manifest(out, signature, files)
@@ -850,7 +862,7 @@ def build_edition(values: dict[str, object], scenario: dict | None = None, jobs:
     if name is None and not student:
         return build({}, jobs=jobs)
     out, label = edition_site(values, scenario, edition)
-    return build(values, jobs=jobs, out=out, edition=label, config_extra=extra, student=student)
+    return build(values, jobs=jobs, out=out, edition=label, config_extra=extra, student=student, scenario=scenario)
 
 
 def edition_site(values: dict[str, object], scenario: dict | None = None, edition: str = "default") -> tuple[Path, str]:
