@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)
 
-## Execute the notebooks (papermill) and build the website into _build/html.
+## Execute the notebooks (papermill) and build the website into _build/html, with its handouts (printed with Chromium).
 book: $(STAMP)
 	$(PY) -m analysis build --jobs $(JOBS) --edition $(EDITION) $(if $(SCENARIO),--scenario $(SCENARIO))
 
