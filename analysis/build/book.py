@@ -685,8 +685,8 @@ def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, co
     try:
         if to_run:
             renderer.submit(_import_renderer)
-        data.load()  # a broken data file stops the build before anything is written or any kernel starts
-        printing = handouts.start()
+        dataset = data.load()  # a broken data file stops the build before anything is written or any kernel starts
+        printing = handouts.start(dataset)
         source = BUILD / "site-src" / edition
         sources, sources_changed = stage_sources(source, config_extra, handouts.staged_pages())
         # The configuration, the table of contents and the Sphinx extension shape every page:

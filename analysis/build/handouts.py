@@ -81,23 +81,32 @@ def _parameters_html(values: dict, chapter: str) -> str:
     return table.to_html(index=False, escape=True, border=0)
 
 
-def _claims_html(dataset, values: dict, chapter: str) -> str:
-    from analysis.formatting import format_range
+def _ledger(dataset, values: dict, entries: list[dict] | None) -> list[dict]:
+    """The claims ledger under ``values``: ``entries`` when given (computed once for a whole set of handouts)."""
     from analysis.ledger import ledger
+
+    return entries if entries is not None else ledger(dataset, {**P.defaults(), **values})
+
+
+def _claims_html(dataset, values: dict, chapter: str, entries: list[dict] | None = None) -> str:
+    from analysis.formatting import format_range
 
     rows = "".join(f"<tr><td>“{html.escape(e['quote'])}”<br><small>{html.escape(e['source']['said_by'])}</small></td>"
                    f"<td>{html.escape(format_range(e['claimed']['low'], e['claimed']['high'], e['unit']))}</td></tr>"
-                   for e in ledger(dataset, {**P.defaults(), **values}, chapter=chapter))
+                   for e in _ledger(dataset, values, entries) if e["chapter"] == chapter)
     return f"<table><thead><tr><th>Claim</th><th>Claimed (as read)</th></tr></thead><tbody>{rows}</tbody></table>"
 
 
-def worksheet(dataset, values: dict, chapter: str) -> str:
-    """The student worksheet of one chapter (HTML): question, parameters used, the claims, exercises with room to work."""
+def worksheet(dataset, values: dict, chapter: str, entries: list[dict] | None = None) -> str:
+    """The student worksheet of one chapter (HTML): question, parameters used, the claims, exercises with room to work.
+
+    ``entries``: the claims ledger under ``values``, if already computed.
+    """
     title = chapter_title(chapter)
     items = "".join(f"<div class='exercise' id='{label}'><h2>Exercise {i}</h2>{_markdown(text)}<div class='work'></div></div>"
                     for i, (label, text) in enumerate(exercises(chapter), start=1))
     body = (f"<h1>{html.escape(title)}</h1><p class='note'>Worksheet. Name: ______________________  Date: __________</p>"
-            f"<h2>Parameters used</h2>{_parameters_html(values, chapter)}<h2>The claims</h2>{_claims_html(dataset, values, chapter)}"
+            f"<h2>Parameters used</h2>{_parameters_html(values, chapter)}<h2>The claims</h2>{_claims_html(dataset, values, chapter, entries)}"
             f"{items}")
     return _document(f"Worksheet: {title}", body)
 
@@ -115,12 +124,14 @@ def answer_key(dataset, values: dict, chapter: str) -> str:
     return _document(f"Answer key: {title}", f"<h1>Answer key: {html.escape(title)}</h1>{''.join(parts)}")
 
 
-def ledger_page(dataset, values: dict) -> str:
-    """The claims ledger on one page (HTML): each claim, who said it, the claimed range, our number and the verdict."""
-    from analysis.formatting import ledger_frame
-    from analysis.ledger import ledger
+def ledger_page(dataset, values: dict, entries: list[dict] | None = None) -> str:
+    """The claims ledger on one page (HTML): each claim, who said it, the claimed range, our number and the verdict.
 
-    frame = ledger_frame(ledger(dataset, {**P.defaults(), **values}))
+    ``entries``: the claims ledger under ``values``, if already computed.
+    """
+    from analysis.formatting import ledger_frame
+
+    frame = ledger_frame(_ledger(dataset, values, entries))
     rows = "".join(
         f"<tr><td>“{html.escape(r.quote)}”<br><small>{html.escape(r.said_by)}</small></td><td>{html.escape(r.claimed)}</td>"
         f"<td>{html.escape(r.computed)}" + ("" if r.interval == r.computed else f"<br><small>({html.escape(r.interval)})</small>")
@@ -218,24 +229,28 @@ def edition_text(values: dict, scenario: dict | None = None) -> str:
 
 def documents(dataset, values: dict) -> dict[str, tuple[str, str]]:
     """Every handout as ``name -> (title, html)``: the claims ledger, then per chapter its worksheet and answer key."""
-    docs = {"claims-ledger": ("The claims ledger", ledger_page(dataset, values))}
+    entries = _ledger(dataset, values, None)  # once for all: judging every claim is most of the work
+    docs = {"claims-ledger": ("The claims ledger", ledger_page(dataset, values, entries))}
     for chapter in CHAPTERS:
         title = chapter_title(chapter)
-        docs[f"{chapter}-worksheet"] = (f"Worksheet: {title}", worksheet(dataset, values, chapter))
+        docs[f"{chapter}-worksheet"] = (f"Worksheet: {title}", worksheet(dataset, values, chapter, entries))
         docs[f"{chapter}-answer-key"] = (f"Answer key: {title}", answer_key(dataset, values, chapter))
     return docs
 
 
-def build(values: dict | None = None, scenario: dict | None = None, out: Path | None = None, date: str | None = None) -> list[Path]:
+def build(values: dict | None = None, scenario: dict | None = None, out: Path | None = None, date: str | None = None,
+          dataset=None) -> list[Path]:
     """Every handout, on A4 and US Letter, into ``out`` (default ``_build/handouts``, or ``_build/scenarios/<name>/handouts``).
 
     ``date`` (ISO) is printed on every page and set as the PDFs' date; default :func:`handout_date`.
+    ``dataset``: the data as :func:`analysis.data.load` gives it, if already loaded.
     """
     from analysis import data
 
     values = P.validate(values or {})
     out = out or ((ROOT / "_build" / "scenarios" / scenario["name"] / "handouts") if scenario else OUT)
-    return print_pdfs(documents(data.load(), values), out, edition_text(values, scenario), date or handout_date())
+    dataset = dataset if dataset is not None else data.load()
+    return print_pdfs(documents(dataset, values), out, edition_text(values, scenario), date or handout_date())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -309,7 +324,7 @@ def _record(folder: Path) -> dict | None:
         return None
 
 
-def print_to_cache(values: dict, scenario: dict | None, key: str, date: str | None) -> Path:
+def print_to_cache(values: dict, scenario: dict | None, key: str, date: str | None, dataset=None) -> Path:
     """Print every handout into ``_build/handouts-cache/<key>``, written whole (beside it first, then moved in).
 
     ``date`` None: today, or the date of an earlier, damaged print of the same inputs (the same handouts keep
@@ -323,7 +338,7 @@ def print_to_cache(values: dict, scenario: dict | None, key: str, date: str | No
             date = handout_date()
     partial = CACHE / f".{key[:16]}.{uuid.uuid4().hex}.partial"
     try:
-        files = build(values, scenario, out=partial, date=date)
+        files = build(values, scenario, out=partial, date=date, dataset=dataset)
         record = {"key": key, "date": date,
                   "files": {f.relative_to(partial).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}}
         (partial / "printed.json").write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
@@ -339,9 +354,17 @@ def print_to_cache(values: dict, scenario: dict | None, key: str, date: str | No
     return folder
 
 
-def _print_at_low_priority(values: dict, scenario: dict | None, key: str, date: str | None) -> Path:
+_INHERITED: dict = {}  # what the printing process received from the build that forked it
+
+
+def _inherit(dataset) -> None:
+    """Runs first in the printing process: keep the build's loaded data (handed over by fork, not pickled)."""
+    _INHERITED["dataset"] = dataset
     os.nice(10)  # the notebooks and Sphinx are the build's critical path; printing fills the gaps
-    return print_to_cache(values, scenario, key, date)
+
+
+def _print_in_background(values: dict, scenario: dict | None, key: str, date: str | None) -> Path:
+    return print_to_cache(values, scenario, key, date, _INHERITED.get("dataset"))
 
 
 def prune_printed(keep: int = KEEP_PRINTED, min_age_s: float = KEEP_SECONDS) -> None:
@@ -397,8 +420,11 @@ class SiteHandouts:
         self.date = pinned
         self.key = None if self.missing else printed_key(self.values, scenario, pinned)
 
-    def start(self) -> Future:
-        """Print the handouts unless a whole printed set exists; the Future gives its folder (None without Chromium)."""
+    def start(self, dataset=None) -> Future:
+        """Print the handouts unless a whole printed set exists; the Future gives its folder (None without Chromium).
+
+        ``dataset``: the data the build loaded, handed to the printing process as it forks (not loaded again).
+        """
         done: Future = Future()
         if self.missing:
             print(f"warning: the handouts are not in this build: {self.missing}", file=sys.stderr, flush=True)
@@ -410,8 +436,11 @@ class SiteHandouts:
             done.set_result(folder)
             return done
         CACHE.mkdir(parents=True, exist_ok=True)
-        printer = ProcessPoolExecutor(max_workers=1)
-        future = printer.submit(_print_at_low_priority, self.values, self.scenario, self.key, self.date)
+        import multiprocessing
+
+        printer = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                                      initializer=_inherit, initargs=(dataset,))
+        future = printer.submit(_print_in_background, self.values, self.scenario, self.key, self.date)
         printer.shutdown(wait=False)
         return future
 
