@@ -27,7 +27,7 @@ book: $(STAMP)
 
 ## Print the classroom handouts (worksheets, answer keys, the claims ledger; A4 and US Letter) into _build/handouts.
 handouts: $(STAMP)
-	$(PY) -m analysis.build.handouts $(if $(SCENARIO),--scenario $(SCENARIO))
+	$(PY) -m analysis handouts $(if $(SCENARIO),--scenario $(SCENARIO))
 
 ## Pre-build the student edition once per classroom experiment that has no slider (see book/teachers.md).
 classroom: $(STAMP)

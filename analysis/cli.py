@@ -373,9 +373,27 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     scenario, values = _edition_values(args)
     site, label = book.edition_site(values, scenario, args.edition)
-    handouts.require_in_site(site)  # a published edition carries its handouts
+    refused = handouts.missing_from_site(book.read_manifest(site))  # a published edition carries its handouts
+    if refused:
+        raise book.BuildError(f"{book._show(site)}: {refused}", one_line=True)
     target = book.archive(site, book.archive_path(label))
     print(f"wrote {book._show(target)}: unpack it and serve the 'site' folder from any static host")
+    return 0
+
+
+def cmd_handouts(args: argparse.Namespace) -> int:
+    from analysis.build import book, handouts
+    from analysis.build.browser import BrowserMissing
+
+    scenario, values = _edition_values(args)
+    try:
+        written = handouts.build(values, scenario)
+    except BrowserMissing as err:
+        raise book.BuildError(str(err), one_line=True) from None
+    except handouts.HandoutsError as err:
+        raise book.BuildError(str(err), one_line=err.one_line) from None
+    for path in written:
+        print(f"wrote {book._show(path)}")
     return 0
 
 
@@ -453,6 +471,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--edition", choices=("default", "student"), default="default",
                    help="'student' leaves out the exercises' solutions and builds into its own folder")
     b.set_defaults(func=cmd_build)
+    h = sub.add_parser("handouts", help="print the classroom handouts (worksheets, answer keys, the claims ledger) to PDF")
+    h.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
+    h.add_argument("--scenario", metavar="FILE", help="a scenario YAML file under data/scenarios/")
+    h.set_defaults(func=cmd_handouts)
     pub = sub.add_parser("publish", help="pack one built edition into _build/site[-EDITION].tar.gz for any static host")
     pub.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="the edition built with these values")
     pub.add_argument("--scenario", metavar="FILE", help="the edition built with this scenario")

@@ -142,18 +142,41 @@ def test_the_print_cache_key_follows_the_inputs_and_nothing_else(monkeypatch):
     assert "analysis/build/book.py" not in names and "book/glossary.md" not in names  # the handouts do not depend on them
 
 
-def test_the_date_follows_source_date_epoch(monkeypatch):
+def test_the_date_follows_source_date_epoch(monkeypatch, capsys):
     import datetime as dt
 
-    from analysis.build import book
+    from analysis import cli
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1768435200")  # 2026-01-15 00:00 UTC
     assert handouts.handout_date() == "2026-01-15"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
-    with pytest.raises(book.BuildError, match="SOURCE_DATE_EPOCH='yesterday': expected whole seconds"):
+    with pytest.raises(handouts.HandoutsError, match="SOURCE_DATE_EPOCH='yesterday': expected whole seconds"):
         handouts.handout_date()
+    for command in (["build"], ["handouts"]):  # refused in one line, before anything runs
+        assert cli.main(command) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == ["error: SOURCE_DATE_EPOCH='yesterday': expected whole seconds since 1970-01-01 UTC (e.g. 1767225600)"]
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert handouts.handout_date(dt.date(2026, 3, 4)) == "2026-03-04"
+
+
+def test_make_handouts_prints_the_edition_it_is_given(monkeypatch, capsys):
+    from analysis import cli
+    from analysis.build import book, browser
+
+    calls = []
+    monkeypatch.setattr(handouts, "build", lambda values, scenario: calls.append((values, scenario)) or [book.BUILD / "x.pdf"])
+    assert cli.main(["handouts", "--scenario", "data/scenarios/search-2009.yml", "-p", "output_tokens=1000"]) == 0
+    (values, scenario), = calls
+    assert scenario["name"] == "search-2009" and values["output_tokens"] == 1000
+    assert "wrote _build/x.pdf" in capsys.readouterr().out
+
+    def no_browser(*args):
+        raise browser.BrowserMissing("Chromium not found: install it with 'apt-get install -y chromium' (Debian)")
+
+    monkeypatch.setattr(handouts, "build", no_browser)
+    assert cli.main(["handouts"]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == ["error: Chromium not found: install it with 'apt-get install -y chromium' (Debian)"]
 
 
 def test_two_prints_of_the_same_handout_are_the_same_bytes(tmp_path):
@@ -230,9 +253,7 @@ def test_without_chromium_the_site_says_so_and_is_not_published(tmp_path, monkey
     page = re.sub(r"\s+", " ", (out / "book" / "teachers.html").read_text(encoding="utf-8"))
     assert "built without its handouts" in page and "apt-get install -y chromium" in page and ".pdf\"" not in page
     assert not (out / "handouts").exists() and book.read_manifest(out)["signature"]["handouts"] is None
-    with pytest.raises(book.BuildError, match="built without its handouts") as refused:
-        handouts.require_in_site(out)
-    assert refused.value.one_line
+    assert "built without its handouts" in handouts.missing_from_site(book.read_manifest(out))
     # `make publish` of such a site: one line, and no archive
     monkeypatch.setattr(book, "edition_site", lambda values, scenario, edition: (out, "default"))
     monkeypatch.setattr(book, "archive", lambda *args: pytest.fail("a site without its handouts was packed"))

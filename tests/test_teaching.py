@@ -163,7 +163,7 @@ def test_publish_packs_the_edition_it_is_given(monkeypatch, capsys):
 
     packed = []
     monkeypatch.setattr(book, "archive", lambda site, target: packed.append((site, target)) or target)
-    monkeypatch.setattr(handouts, "require_in_site", lambda site: None)  # tested in tests/test_handouts.py
+    monkeypatch.setattr(handouts, "missing_from_site", lambda recorded: None)  # tested in tests/test_handouts.py
     assert cli.main(["publish", "--edition", "student"]) == 0
     assert cli.main(["publish"]) == 0
     assert cli.main(["publish", "--edition", "student", "--scenario", "data/scenarios/search-2009.yml"]) == 0

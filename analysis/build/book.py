@@ -610,13 +610,17 @@ def build(
     Sphinx re-renders only the pages whose staged sources changed; if nothing
     changed and ``out`` is current, nothing runs at all.
     """
-    from analysis.build.handouts import SiteHandouts
+    from analysis.build.handouts import HandoutsError, SiteHandouts
 
     per_notebook = split_by_notebook(values or {})  # bad input is refused before anything is touched
     out = out or BUILD / "html"
-    with build_lock(edition):
-        recover(out)
-        return _build(per_notebook, jobs, out, edition, config_extra, student, SiteHandouts(values, scenario, student))
+    try:
+        handouts = SiteHandouts(values, scenario, student)
+        with build_lock(edition):
+            recover(out)
+            return _build(per_notebook, jobs, out, edition, config_extra, student, handouts)
+    except HandoutsError as err:
+        raise BuildError(str(err), one_line=err.one_line) from None
 
 
 def writable_build_folder() -> None:

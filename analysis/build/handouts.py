@@ -203,6 +203,14 @@ def pin_pdf_dates(path: Path, date: str) -> None:
     path.write_bytes(pinned)
 
 
+class HandoutsError(RuntimeError):
+    """The handouts cannot be dated or printed; ``one_line``: the message says all there is (nothing was started)."""
+
+    def __init__(self, message: str, one_line: bool = False):
+        super().__init__(message)
+        self.one_line = one_line
+
+
 def handout_date(today: dt.date | None = None) -> str:
     """The date printed on the handouts (ISO): that of ``SOURCE_DATE_EPOCH`` (UTC) when it is set, else today's.
 
@@ -212,9 +220,8 @@ def handout_date(today: dt.date | None = None) -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         if not epoch.isdigit():
-            from analysis.build.book import BuildError
-
-            raise BuildError(f"SOURCE_DATE_EPOCH={epoch!r}: expected whole seconds since 1970-01-01 UTC (e.g. 1767225600)", one_line=True)
+            raise HandoutsError(f"SOURCE_DATE_EPOCH={epoch!r}: expected whole seconds since 1970-01-01 UTC (e.g. 1767225600)",
+                                one_line=True)
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date().isoformat()
     return (today or dt.date.today()).isoformat()
 
@@ -407,7 +414,8 @@ class SiteHandouts:
     not the answer keys.
 
     Without Chromium (or Playwright) the site is built without them, its For teachers page says so and how to
-    get them, the build warns in one line, and ``python -m analysis publish`` refuses to pack that site.
+    get them, the build warns in one line, and ``python -m analysis publish`` refuses to pack that site
+    (:func:`missing_from_site`).
     """
 
     def __init__(self, values: dict | None = None, scenario: dict | None = None, student: bool = False):
@@ -446,12 +454,10 @@ class SiteHandouts:
 
     def folder(self, printing: Future) -> Path | None:
         """The printed set, once printing ended; a failure to print stops the build with what went wrong."""
-        from analysis.build.book import BuildError
-
         try:
             folder = printing.result()
         except Exception as err:
-            raise BuildError(f"printing the handouts failed ({type(err).__name__}): {err}") from None
+            raise HandoutsError(f"printing the handouts failed ({type(err).__name__}): {err}") from None
         prune_printed()
         return folder
 
@@ -500,34 +506,11 @@ class SiteHandouts:
         return {TEACHERS_PAGE: text.replace(LINKS_MARKER, self.links_markdown()).encode("utf-8")}
 
 
-def require_in_site(site: Path) -> None:
-    """Refuse, with one line, to publish a site built without its handouts (Chromium was missing)."""
-    from analysis.build.book import BuildError, _show, read_manifest
+def missing_from_site(recorded: dict | None) -> str | None:
+    """Why a site whose manifest is ``recorded`` may not be published without being built again, or None.
 
-    recorded = read_manifest(site)
+    A published edition carries its handouts: a site built without Chromium does not.
+    """
     if recorded is None or not recorded["signature"].get("handouts"):
-        raise BuildError(f"{_show(site)} was built without its handouts (Chromium was not found): {INSTALL}, "
-                         "then publish", one_line=True)
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    from analysis.cli import parse_overrides
-    from analysis.scenarios import load_scenario
-
-    parser = argparse.ArgumentParser(prog="python -m analysis.build.handouts", description="print the classroom handouts to PDF")
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
-    parser.add_argument("--scenario", metavar="FILE")
-    args = parser.parse_args(argv)
-    scenario = load_scenario(args.scenario) if args.scenario else None
-    if scenario:
-        scenario["name"] = Path(args.scenario).stem
-    values = {**(scenario["parameters"] if scenario else {}), **parse_overrides(args.param)}
-    for path in build(values, scenario):
-        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+        return f"it was built without its handouts (Chromium was not found): {INSTALL}, then publish"
+    return None
