@@ -466,19 +466,18 @@ class SiteHandouts:
         target = site / SITE_FOLDER
         wanted = {} if folder is None else {
             target / paper / f"{name}.pdf": folder / paper / f"{name}.pdf" for paper in PAPERS for name in self.names}
-        if target.exists():
-            for old in [p for p in target.rglob("*") if p.is_file() or p.is_symlink()]:
-                if old not in wanted:
-                    old.unlink()
+        for old in sorted(target.rglob("*"), reverse=True) if target.is_dir() else []:  # a folder after its contents
+            if old.is_dir() and not old.is_symlink():
+                if not any(old.iterdir()):
+                    old.rmdir()
+            elif old not in wanted:
+                old.unlink()
         for dst, src in wanted.items():
             content = src.read_bytes()
             if not dst.exists() or dst.read_bytes() != content:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 dst.write_bytes(content)
-        for empty in sorted((p for p in target.rglob("*") if p.is_dir()), reverse=True) if target.exists() else []:
-            if not any(empty.iterdir()):
-                empty.rmdir()
-        if target.exists() and not any(target.iterdir()):
+        if target.is_dir() and not any(target.iterdir()):
             target.rmdir()
 
     def links_markdown(self) -> str:
