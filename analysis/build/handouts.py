@@ -266,7 +266,8 @@ def build(values: dict | None = None, scenario: dict | None = None, out: Path | 
 SITE_FOLDER = "handouts"  # in the site: handouts/a4/<name>.pdf and handouts/letter/<name>.pdf
 CACHE = ROOT / "_build" / "handouts-cache"
 TEACHERS_PAGE = "book/teachers.md"
-LINKS_MARKER = "HANDOUT-LINKS"  # the line of the For teachers page that the links replace
+# The line of the For teachers page that the links replace: a comment, so the page's source reads well where it is shown as it is.
+LINKS_MARKER = "<!-- HANDOUT-LINKS: the build puts the links to this edition's handouts here -->"
 FORMAT = 1  # how the printed set is stored; a new format prints again
 KEEP_PRINTED = 10  # printed sets kept (the most recently used)
 KEEP_SECONDS = 3600  # and never one used in the last hour, which another build may be reading
