@@ -21,13 +21,13 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)
 
-## Execute the notebooks (papermill) and build the website into _build/html.
+## Execute the notebooks (papermill) and build the website into _build/html, with its handouts (printed with Chromium).
 book: $(STAMP)
 	$(PY) -m analysis build --jobs $(JOBS) --edition $(EDITION) $(if $(SCENARIO),--scenario $(SCENARIO))
 
 ## Print the classroom handouts (worksheets, answer keys, the claims ledger; A4 and US Letter) into _build/handouts.
 handouts: $(STAMP)
-	$(PY) -m analysis.build.handouts $(if $(SCENARIO),--scenario $(SCENARIO))
+	$(PY) -m analysis handouts $(if $(SCENARIO),--scenario $(SCENARIO))
 
 ## Pre-build the student edition once per classroom experiment that has no slider (see book/teachers.md).
 classroom: $(STAMP)

@@ -379,13 +379,33 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from analysis.build import editions, publish
-    from analysis.build.project import show
+    from analysis.build import editions, handouts, publish
+    from analysis.build.project import BuildError, show
 
     scenario, values = _edition_values(args)
     site, label = editions.edition_site(values, scenario, args.edition)
+    refused = handouts.missing_from_site(publish.read_manifest(site))  # a published edition carries its handouts
+    if refused:
+        raise BuildError(f"{show(site)}: {refused}", one_line=True)
     target = publish.archive(site, publish.archive_path(label))
     print(f"wrote {show(target)}: unpack it and serve the 'site' folder from any static host")
+    return 0
+
+
+def cmd_handouts(args: argparse.Namespace) -> int:
+    from analysis.build import handouts
+    from analysis.build.browser import BrowserMissing
+    from analysis.build.project import BuildError, show
+
+    scenario, values = _edition_values(args)
+    try:
+        written = handouts.build(values, scenario)
+    except BrowserMissing as err:
+        raise BuildError(str(err), one_line=True) from None
+    except handouts.HandoutsError as err:
+        raise BuildError(str(err), one_line=err.one_line) from None
+    for path in written:
+        print(f"wrote {show(path)}")
     return 0
 
 
@@ -463,6 +483,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--edition", choices=("default", "student"), default="default",
                    help="'student' leaves out the exercises' solutions and builds into its own folder")
     b.set_defaults(func=cmd_build)
+    h = sub.add_parser("handouts", help="print the classroom handouts (worksheets, answer keys, the claims ledger) to PDF")
+    h.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
+    h.add_argument("--scenario", metavar="FILE", help="a scenario YAML file under data/scenarios/")
+    h.set_defaults(func=cmd_handouts)
     pub = sub.add_parser("publish", help="pack one built edition into _build/site[-EDITION].tar.gz for any static host")
     pub.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="the edition built with these values")
     pub.add_argument("--scenario", metavar="FILE", help="the edition built with this scenario")

@@ -176,6 +176,12 @@ def test_pages_carry_metadata(site):
     assert "sphinx-thebe.js" not in page
 
 
+def test_the_teachers_page_links_the_handouts_in_the_site(site):
+    from tests.test_handouts import assert_handouts_linked
+
+    assert_handouts_linked(site)
+
+
 def test_archive_holds_the_site(site, tmp_path):
     import tarfile
 

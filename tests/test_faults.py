@@ -30,9 +30,15 @@ def checkout(target: Path) -> Path:
     return target
 
 
-def run_build(folder: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(folder)}
+def build_env(folder: Path) -> dict[str, str]:
+    # The handouts print their date: pinned, so two builds either side of midnight agree too.
+    env = {**os.environ, "PYTHONPATH": str(folder), "SOURCE_DATE_EPOCH": "1768435200"}
     env.pop(execution.IN_BOOK, None)
+    return env
+
+
+def run_build(folder: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    env = build_env(folder)
     return subprocess.run([sys.executable, "-m", "analysis", "build", *args], cwd=folder, env=env,
                           capture_output=True, text=True, **kwargs)
 
@@ -75,6 +81,8 @@ def test_two_builds_of_the_same_commit_in_two_folders_publish_the_same_bytes(bui
     assert done.returncode == 0, done.stderr
     first, second = publish.site_files(built / "_build" / "html"), publish.site_files(second / "_build" / "html")
     assert set(first) == set(second)
+    if publish.read_manifest(built / "_build" / "html")["signature"]["handouts"]:  # printed where Chromium is installed
+        assert {"handouts/a4/claims-ledger.pdf", "handouts/letter/training_compute-worksheet.pdf"} <= set(first)
     differ = {path for path in first if first[path] != second[path]}
     assert differ <= VARYING, sorted(differ - VARYING)
 
@@ -85,8 +93,7 @@ def test_a_build_killed_at_any_point_leaves_the_previous_site_whole_and_the_next
         before = whole(built)
         rendered = built / "_build" / "site-src" / "default" / "_build" / "html"
         mark = edit_page(built, n)
-        env = {**os.environ, "PYTHONPATH": str(built)}
-        env.pop(execution.IN_BOOK, None)
+        env = build_env(built)
         proc = subprocess.Popen([sys.executable, "-m", "analysis", "build"], cwd=built, env=env, start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -177,8 +184,7 @@ def test_a_build_killed_while_publishing_leaves_a_whole_site_and_the_next_publis
 
 def test_two_builds_at_once_take_turns(built):
     mark = edit_page(built, 99)
-    env = {**os.environ, "PYTHONPATH": str(built)}
-    env.pop(execution.IN_BOOK, None)
+    env = build_env(built)
     procs = [subprocess.Popen([sys.executable, "-m", "analysis", "build"], cwd=built, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [p.communicate(timeout=600) + (p.returncode,) for p in procs]

@@ -148,11 +148,22 @@ def test_student_edition_has_exercises_but_no_solutions(tmp_path):
         pages = {m.name: tar.extractfile(m).read().decode("utf-8", "replace") for m in tar.getmembers() if m.name.endswith(".html")}
     assert "site/book/training_compute.html" in pages
     assert not [name for name, page in pages.items() if 'class="solution' in page or "Solution to" in page]
+    # Its handouts: the worksheets and the claims ledger, linked from For teachers; no answer key, in the site or the archive.
+    from tests.test_handouts import assert_handouts_linked
+
+    assert_handouts_linked(out, student=True)
+    with tarfile.open(tmp_path / "site-student.tar.gz") as tar:
+        pdfs = {m.name for m in tar.getmembers() if m.name.endswith(".pdf")}
+    assert "site/handouts/a4/training_compute-worksheet.pdf" in pdfs and "site/handouts/letter/claims-ledger.pdf" in pdfs
+    assert not [name for name in pdfs if "answer-key" in name]
 
 
 def test_publish_packs_the_edition_it_is_given(monkeypatch, capsys):
+    from analysis.build import handouts
+
     packed = []
     monkeypatch.setattr(publish, "archive", lambda site, target: packed.append((site, target)) or target)
+    monkeypatch.setattr(handouts, "missing_from_site", lambda recorded: None)  # tested in tests/test_handouts.py
     assert cli.main(["publish", "--edition", "student"]) == 0
     assert cli.main(["publish"]) == 0
     assert cli.main(["publish", "--edition", "student", "--scenario", "data/scenarios/search-2009.yml"]) == 0

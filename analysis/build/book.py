@@ -36,20 +36,28 @@ def build(
     edition: str = "default",
     config_extra: dict | None = None,
     student: bool = False,
+    scenario: dict | None = None,
 ) -> Path:
     """Execute what changed, render, and publish the site to ``out`` (default ``_build/html``).
 
-    ``student`` leaves the exercises' solutions out of the pages.
+    ``student`` leaves the exercises' solutions out of the pages (and the answer keys out of the handouts).
+    ``scenario``: the scenario the ``values`` come from, named on the handouts.
 
     A notebook runs only if its cache key (see :mod:`analysis.build.cache`) changed;
     Sphinx re-renders only the pages whose staged sources changed; if nothing
     changed and ``out`` is current, nothing runs at all.
     """
+    from analysis.build.handouts import HandoutsError, SiteHandouts
+
     per_notebook = split_by_notebook(values or {})  # bad input is refused before anything is touched
     out = out or BUILD / "html"
-    with build_lock(edition):
-        publish.recover(out)
-        return _build(per_notebook, jobs, out, edition, config_extra, student)
+    try:
+        handouts = SiteHandouts(values, scenario, student)
+        with build_lock(edition):
+            publish.recover(out)
+            return _build(per_notebook, jobs, out, edition, config_extra, student, handouts)
+    except HandoutsError as err:
+        raise BuildError(str(err), one_line=err.one_line) from None
 
 
 def writable_build_folder() -> None:
@@ -89,8 +97,10 @@ def build_lock(edition: str):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, config_extra: dict | None, student: bool) -> Path:
-    """:func:`build`, once the inputs are checked and the lock is held."""
+def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, config_extra: dict | None, student: bool,
+           handouts) -> Path:
+    """:func:`build`, once the inputs are checked and the lock is held; ``handouts``: the edition's
+    :class:`analysis.build.handouts.SiteHandouts`, printed beside the notebooks and placed in the site."""
     from analysis import data
 
     keys = {name: cache.key(ROOT / NOTEBOOKS[name], per_notebook[name])["key"] for name in NOTEBOOKS}
@@ -101,9 +111,10 @@ def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, co
     try:
         if to_run:
             renderer.submit(render.import_renderer)
-        data.load()  # a broken data file stops the build before anything is written or any kernel starts
+        dataset = data.load()  # a broken data file stops the build before anything is written or any kernel starts
+        printing = handouts.start(dataset)
         source = BUILD / "site-src" / edition
-        sources, sources_changed = stage.sources(source, config_extra)
+        sources, sources_changed = stage.sources(source, config_extra, handouts.staged_pages())
         digest = render.shape_digest(source)
         everything = render.rendered_with(source) != digest  # what shapes every page changed: re-render them all
         if to_run:
@@ -123,8 +134,9 @@ def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, co
         # What the published site must show: the staged sources (executed notebooks included) as rendered
         # with these shapers. A build killed after staging and before publishing changes none of it.
         signature = {"edition": edition, "executed": {n: p.name for n, p in sorted(executed.items())},
-                     "staged": staged, "shape": digest}
+                     "staged": staged, "shape": digest, "handouts": handouts.key}
         if not changed and not everything:
+            handouts.place(rendered, handouts.folder(printing))
             recorded = publish.read_manifest(out)
             if recorded is not None and recorded["signature"] == signature:
                 if publish.site_files(out) == recorded["files"]:
@@ -142,6 +154,7 @@ def _build(per_notebook: dict[str, dict], jobs: int, out: Path, edition: str, co
         renderer.shutdown(wait=True, cancel_futures=True)
     cache.prune_executed()
     render.record_render(source, digest)
+    handouts.place(rendered, handouts.folder(printing))
     files = publish.site_files(rendered)
     publish.site(rendered, out)
     publish.write_manifest(out, signature, files)

@@ -82,7 +82,7 @@ def build_edition(values: dict[str, object], scenario: dict | None = None, jobs:
     if name is None and not student:
         return book.build({}, jobs=jobs)
     out, label = edition_site(values, scenario, edition)
-    return book.build(values, jobs=jobs, out=out, edition=label, config_extra=extra, student=student)
+    return book.build(values, jobs=jobs, out=out, edition=label, config_extra=extra, student=student, scenario=scenario)
 
 
 def edition_site(values: dict[str, object], scenario: dict | None = None, edition: str = "default") -> tuple[Path, str]:

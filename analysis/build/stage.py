@@ -113,13 +113,16 @@ def _sync_files(wanted: dict[Path, bytes]) -> bool:
     return changed
 
 
-def sources(target: Path, config_extra: dict | None = None) -> tuple[dict[Path, bytes], bool]:
+def sources(target: Path, config_extra: dict | None = None,
+            pages: dict[str, bytes] | None = None) -> tuple[dict[Path, bytes], bool]:
     """Bring the staged sources that do not depend on execution up to date; return them, and whether any changed.
 
+    ``pages``: pages staged with other content than their source's (by path relative to the repository).
     Done before the notebooks run, so the renderer can load the configuration
     and extensions meanwhile. Nothing is deleted here; :func:`complete` does that.
     """
     wanted = _wanted(target, config_extra)
+    wanted.update({target / rel: content for rel, content in (pages or {}).items()})
     return wanted, _sync_files(wanted)
 
 
