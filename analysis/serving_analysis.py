@@ -801,6 +801,11 @@ def request_ranges(data, model_id: str, params: Mapping[str, object], explicit=f
     if above_rating:
         notes.append(f"power_per_accelerator_w: above {name}'s rated {_number(hardware, 'board_power_w'):g} W, so "
                      + ("read as a whole-server figure (power_scope=auto)" if scope == "auto" else "more than the accelerator alone can draw"))
+    context = _number(model, "context_length")
+    tokens = float(params["prompt_chars"]) / float(params["chars_per_token"]) + float(params["output_tokens"])
+    if tokens > context:  # NaN (no published context) compares False
+        notes.append(f"the request ({tokens:,.0f} tokens of prompt and answer) is longer than {model_id}'s context window of "
+                     f"{context:,.0f} tokens: the model cannot serve it in one sequence, and the estimate extrapolates")
     return fixed, ranges, resolved, notes
 
 

@@ -494,3 +494,13 @@ def test_a_held_out_prediction_never_sees_its_own_model(dataset):
     assert np.allclose(other.loc[ids, "predicted_j"], held.loc[ids, "predicted_j"], rtol=1e-12)
     same_source = other.index.str.startswith("mlenergy-v2") & ~other.index.isin(ids)
     assert not np.allclose(other.loc[same_source, "predicted_j"], held.loc[same_source, "predicted_j"], rtol=1e-6)
+
+
+def test_a_request_longer_than_the_context_window_is_named_in_a_note(dataset):
+    from analysis import params as P
+
+    # GPT-2 XL's context is 1,024 tokens: 150 characters / 4 = 37.5 tokens of prompt + 2,000 of answer exceed it
+    long = A.estimate(dataset, "gpt2-xl", P.validate({"output_tokens": 2000, "samples": 200}))
+    assert any("longer than gpt2-xl's context window of 1,024 tokens" in n for n in long["notes"])
+    short = A.estimate(dataset, "gpt2-xl", P.validate({"output_tokens": 900, "samples": 200}))  # 937.5 tokens: fits
+    assert not any("context window" in n for n in short["notes"])
