@@ -59,8 +59,10 @@ def test_whole_number_ranges_round(dataset):
 
 @pytest.mark.parametrize("text, fragment", [
     ("pue=1.1:1.5", "parameter pue: '1.1:1.5' is not a range"),
-    ("pue=1.1:1.5:2.5", "parameter pue: '1.1:1.5:2.5': START and STOP must be finite and COUNT a whole number >= 2"),
-    ("pue=1.1:1.5:1", "COUNT a whole number >= 2"),
+    ("pue=1.1:1.5:2.5", "parameter pue: '1.1:1.5:2.5': COUNT 2.5 is not a whole number >= 2"),
+    ("pue=1.1:1.5:1", "COUNT 1 is not a whole number >= 2"),
+    ("pue=1.6:1.05:0", "parameter pue: '1.6:1.05:0': COUNT 0 is not a whole number >= 2"),
+    ("pue=inf:2:3", "parameter pue: 'inf:2:3': START and STOP must be finite numbers"),
     ("pue=1.5:1.5:3", "parameter pue: '1.5:1.5:3': START equals STOP"),
     ("pue=log:0:2:3", "parameter pue: 'log:0:2:3': a log range needs START and STOP > 0"),
     ("pue=0.5:1.5:3", "parameter pue:"),  # 0.5 is below the allowed minimum of 1

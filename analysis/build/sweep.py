@@ -70,8 +70,10 @@ def range_values(p: P.Parameter, text: str) -> tuple[list[object] | None, str | 
         count = float(match["count"])
     except ValueError:
         return None, f"parameter {p.name}: {text.strip()!r} is not a range of numbers; allowed: {shape}"
-    if not (math.isfinite(start) and math.isfinite(stop)) or not count.is_integer() or count < 2:
-        return None, f"parameter {p.name}: {text.strip()!r}: START and STOP must be finite and COUNT a whole number >= 2; allowed: {shape}"
+    if not (math.isfinite(start) and math.isfinite(stop)):
+        return None, f"parameter {p.name}: {text.strip()!r}: START and STOP must be finite numbers; allowed: {shape}"
+    if not count.is_integer() or count < 2:
+        return None, f"parameter {p.name}: {text.strip()!r}: COUNT {match['count']} is not a whole number >= 2; allowed: {shape}"
     if start == stop:
         return None, f"parameter {p.name}: {text.strip()!r}: START equals STOP; allowed: {shape} with START != STOP"
     import numpy as np
