@@ -489,22 +489,34 @@ def validation_table(data, efficiencies: Mapping[str, float] | None = None):
     efficiencies are fitted, the physics that carries them across models,
     accelerators, batch sizes and lengths is what the table tests.
     """
-    import pandas as pd
-
     m = measurements(data)
     if efficiencies is None:  # each source with its own engine's efficiencies
-        central = {name: r.central for name, r in calibration().items()}
-        by_source = source_efficiencies()
-        efficiencies = {name: np.array([by_source.get(s, {}).get(name, central[name]) for s in m.sources]) for name in central}
-    predicted = predict(m.inputs, m.boundary, efficiencies, *facility_defaults(data))
-    t = m.table
+        efficiencies = own_efficiencies(m.sources)
+    return prediction_table(m, predict(m.inputs, m.boundary, efficiencies, *facility_defaults(data)))
+
+
+def own_efficiencies(sources) -> dict[str, np.ndarray]:
+    """Each row's efficiencies fitted to its own source (:func:`source_efficiencies`; the estimates' central value
+    for a source without a fit), as arrays over ``sources``."""
+    central = {name: r.central for name, r in calibration().items()}
+    by_source = source_efficiencies()
+    return {name: np.array([by_source.get(s, {}).get(name, central[name]) for s in sources]) for name in central}
+
+
+def prediction_table(m: Measurements, predicted: np.ndarray, rows=None):
+    """The rows ``rows`` (a boolean mask; default all) of the measurements beside their predictions: the columns of
+    :func:`validation_table`. ``predicted`` holds those rows' predictions only."""
+    import pandas as pd
+
+    rows = np.ones(m.measured_j.shape, dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+    t = m.table[rows]
     return pd.DataFrame({
-        "measurement_id": t["measurement_id"].to_numpy(), "model_id": t["model_id"].to_numpy(), "family": m.families,
+        "measurement_id": t["measurement_id"].to_numpy(), "model_id": t["model_id"].to_numpy(), "family": m.families[rows],
         "accelerator": t["accelerator"].to_numpy(), "accelerator_count": t["accelerator_count"].to_numpy(),
         "precision": t["precision"].to_numpy(), "batch_size": t["batch_size"].to_numpy(),
         "input_tokens": t["input_tokens"].to_numpy(), "output_tokens": t["output_tokens"].to_numpy(),
-        "boundary": m.boundary, "source": m.sources, "measured_j": m.measured_j, "predicted_j": predicted,
-        "ratio": predicted / m.measured_j,
+        "boundary": m.boundary[rows], "source": m.sources[rows], "measured_j": m.measured_j[rows], "predicted_j": predicted,
+        "ratio": predicted / m.measured_j[rows],
     })
 
 
@@ -518,8 +530,6 @@ def held_out_table(data) -> "object":
     model it was not fitted on (GPT-3, the frontier model). Columns as
     :func:`validation_table`.
     """
-    import pandas as pd
-
     m = measurements(data)
     facility = facility_defaults(data)
     models = m.table["model_id"].to_numpy(dtype=str)
@@ -535,32 +545,17 @@ def held_out_table(data) -> "object":
             subset = {name: v[held] for name, v in m.inputs.items()}
             predicted[held] = predict(subset, m.boundary[held], efficiencies, *facility)
     keep = ~np.isnan(predicted)
-    t = m.table[keep]
-    return pd.DataFrame({
-        "measurement_id": t["measurement_id"].to_numpy(), "model_id": t["model_id"].to_numpy(), "family": m.families[keep],
-        "accelerator": t["accelerator"].to_numpy(), "accelerator_count": t["accelerator_count"].to_numpy(),
-        "batch_size": t["batch_size"].to_numpy(), "source": m.sources[keep],
-        "measured_j": m.measured_j[keep], "predicted_j": predicted[keep], "ratio": predicted[keep] / m.measured_j[keep],
-    })
+    return prediction_table(m, predicted[keep], keep)
 
 
 def cross_engine_table(data, fitted_on: str = NEWEST_ENGINE_SOURCE):
-    """Every other source's measurements predicted with ``fitted_on``'s efficiencies (what an estimate uses). Columns as :func:`held_out_table`."""
-    import pandas as pd
-
+    """Every other source's measurements predicted with ``fitted_on``'s efficiencies (what an estimate uses). Columns as :func:`validation_table`."""
     m = measurements(data)
     fits = source_efficiencies()
     other = m.sources != fitted_on
     efficiencies = dict(fits[fitted_on])
     subset = {name: v[other] for name, v in m.inputs.items()}
-    predicted = predict(subset, m.boundary[other], efficiencies, *facility_defaults(data))
-    t = m.table[other]
-    return pd.DataFrame({
-        "measurement_id": t["measurement_id"].to_numpy(), "model_id": t["model_id"].to_numpy(), "family": m.families[other],
-        "accelerator": t["accelerator"].to_numpy(), "accelerator_count": t["accelerator_count"].to_numpy(),
-        "batch_size": t["batch_size"].to_numpy(), "source": m.sources[other],
-        "measured_j": m.measured_j[other], "predicted_j": predicted, "ratio": predicted / m.measured_j[other],
-    })
+    return prediction_table(m, predict(subset, m.boundary[other], efficiencies, *facility_defaults(data)), other)
 
 
 def validation_summary(table):
@@ -745,7 +740,7 @@ def request_ranges(data, model_id: str, params: Mapping[str, object], explicit=f
     model = dict(_lookup(inputs.models, model_id, "models", "model"))
     name = str(params["accelerator"])
     hardware = _lookup(inputs.hardware, name, "hardware", "parameter accelerator")
-    if _number(hardware, "memory_bytes") != _number(hardware, "memory_bytes"):  # NaN: no published size
+    if math.isnan(_number(hardware, "memory_bytes")):  # no published size
         raise ParameterError([f"parameter accelerator: {name} has no memory size in data/hardware.csv (column memory_bytes), which the "
                               "serving model needs to size replicas and batches; allowed: an accelerator with one"])
     explicit_power = "power_per_accelerator_w" in explicit

@@ -274,31 +274,28 @@ def served_comparison(data, table: pd.DataFrame, batch_size: float) -> pd.DataFr
     as run that is idle accelerators on the meter), busy_over_served (the busy
     accelerator alone over the served request), source.
     """
-    engines = data.measured_inference.set_index("measurement_id")["engine"]
-    rows = table[~table["measurement_id"].map(engines).isin(sa.SERVING_ENGINES)].copy()
+    m = sa.measurements(data)  # the rows of ``table``, in its order
+    off = ~m.table["engine"].isin(sa.SERVING_ENGINES).to_numpy()
+    rows = table[off].copy()
     columns = ["measurement_id", "model_id", "engine", "accelerator", "precision", "batch_size", "output_tokens", "measured_j",
                "predicted_j", "ratio", "served_j", "measured_over_served", "idle_share", "busy_over_served", "source"]
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    rows["engine"] = rows["measurement_id"].map(engines)
+    rows["engine"] = m.table["engine"].to_numpy()[off]
     inputs = []
-    for _, m in rows.iterrows():
-        values = {**sa.model_inputs(data.models.loc[m["model_id"]]),
-                  **sa.accelerator_inputs(data.hardware.loc[m["accelerator"]], SERVED_PRECISION)}
-        prompt = float(m["input_tokens"]) if not math.isnan(float(m["input_tokens"])) else sa.UNPUBLISHED_PROMPT_TOKENS
-        values.update(batch_size=float(batch_size), input_tokens=prompt, output_tokens=float(m["output_tokens"]), accelerators_per_replica=1.0)
+    for _, r in rows.iterrows():
+        values = {**sa.model_inputs(data.models.loc[r["model_id"]]),
+                  **sa.accelerator_inputs(data.hardware.loc[r["accelerator"]], SERVED_PRECISION)}
+        prompt = float(r["input_tokens"]) if not math.isnan(float(r["input_tokens"])) else sa.UNPUBLISHED_PROMPT_TOKENS
+        values.update(batch_size=float(batch_size), input_tokens=prompt, output_tokens=float(r["output_tokens"]), accelerators_per_replica=1.0)
         inputs.append(values)
     arrays = {name: np.array([v[name] for v in inputs]) for name in inputs[0]}
     efficiencies = {name: r.central for name, r in sa.calibration().items()}
     rows["served_j"] = sa.predict(arrays, np.full(len(rows), "accelerator"), efficiencies, *sa.facility_defaults(data))
     rows["measured_over_served"] = rows["measured_j"] / rows["served_j"]
     # The busy accelerator alone, as it ran: the same prediction without the idle ones on the meter.
-    m = sa.measurements(data)
-    at = [int(np.flatnonzero(m.table["measurement_id"].to_numpy() == i)[0]) for i in rows["measurement_id"]]
-    fits = sa.source_efficiencies()
-    own = {name: np.array([fits[m.sources[i]][name] for i in at]) for name in fits[m.sources[at[0]]]}
-    busy_inputs = {name: v[at] for name, v in m.inputs.items()} | {"idle_accelerators_metered": np.zeros(len(at))}
-    busy = sa.predict(busy_inputs, m.boundary[at], own, *sa.facility_defaults(data))
+    busy_inputs = {name: v[off] for name, v in m.inputs.items()} | {"idle_accelerators_metered": np.zeros(int(off.sum()))}
+    busy = sa.predict(busy_inputs, m.boundary[off], sa.own_efficiencies(m.sources[off]), *sa.facility_defaults(data))
     rows["idle_share"] = 1.0 - busy / rows["predicted_j"].to_numpy()
     rows["busy_over_served"] = busy / rows["served_j"].to_numpy()
     return rows[columns].reset_index(drop=True)
@@ -414,7 +411,7 @@ def deepseek_request(data, params: Mapping[str, object], explicit=frozenset()) -
     # The same answer at the page's precision: what FP8 itself saves, apart from the model's shape.
     same, same_ex = _request(params, explicit, accelerator=DEEPSEEK_ACCELERATOR, accelerators_per_replica=0)
     out["page_precision"] = str(same["precision"])
-    out["facility_j_page_precision"] = float(sa.estimate(_inputs(data), DEEPSEEK_MODEL, same, same_ex)["energy_j"]["facility"]["value"])
+    out["facility_j_page_precision"] = float(sa.central_quantities(_inputs(data), DEEPSEEK_MODEL, same, same_ex)["facility_energy_j"])
     model = _inputs(data).models[DEEPSEEK_MODEL]
     out["experts_touched_share"] = float(S.expected_experts_touched(model["experts_total"], model["experts_per_token"], float(p["batch_size"]))
                                          / model["experts_total"])
