@@ -75,28 +75,32 @@ def _request(params: Mapping[str, object], explicit: Iterable[str], **changes) -
 # --- 1. does the model match measurements? ---------------------------------------------------------------------
 
 
-_OUT_OF_SAMPLE: dict[tuple, dict[str, pd.DataFrame]] = {}
+_FROM_DATA: dict[tuple, dict[str, object]] = {}
 
 
 def _content_key(data) -> tuple:
-    """A key for what the out-of-sample checks read: the measurement, model and hardware tables and the calibration file."""
-    frames = (data.measured_inference, data.models, data.hardware)
+    """A key for what the measured checks read: the measurement, model, hardware and inference-input tables, and the calibration file."""
+    frames = (data.measured_inference, data.models, data.hardware, data.inference_inputs)
     return (tuple(int(pd.util.hash_pandas_object(f.astype(str), index=True).sum()) for f in frames), sa.CALIBRATION_FILE.read_bytes())
 
 
-def out_of_sample(data) -> dict[str, pd.DataFrame]:
-    """The held-out and the cross-engine tables (:func:`analysis.serving_analysis.held_out_table`, ``cross_engine_table``) with the held-out summary.
+def measured_checks(data) -> dict[str, object]:
+    """Everything the page sets against measurements that does not depend on the page's parameters.
 
-    They depend on the data alone, not on the page's parameters, so they are
-    computed once per content of the tables (a sweep re-uses them at every point).
-    Keys: held_out, held_out_summary, cross_engine.
+    Keys: measurements (:func:`analysis.serving_analysis.measurements`), validation
+    and summary (:func:`validation`), held_out and held_out_summary
+    (:func:`analysis.serving_analysis.held_out_table`), cross_engine
+    (``cross_engine_table``). Computed once per content of the data (a sweep re-uses
+    them at every point); each call gets its own copies of the tables.
     """
     key = _content_key(data)
-    if key not in _OUT_OF_SAMPLE:
+    if key not in _FROM_DATA:
+        table, summary = validation(data)
         held = sa.held_out_table(data)
-        _OUT_OF_SAMPLE.clear()
-        _OUT_OF_SAMPLE[key] = {"held_out": held, "held_out_summary": sa.validation_summary(held), "cross_engine": sa.cross_engine_table(data)}
-    return _OUT_OF_SAMPLE[key]
+        _FROM_DATA.clear()
+        _FROM_DATA[key] = {"measurements": sa.measurements(data), "validation": table, "summary": summary, "held_out": held,
+                           "held_out_summary": sa.validation_summary(held), "cross_engine": sa.cross_engine_table(data)}
+    return {name: value.copy() if isinstance(value, pd.DataFrame) else value for name, value in _FROM_DATA[key].items()}
 
 
 def held_out_sentence(held: pd.DataFrame, summary: pd.DataFrame, n_measured: int) -> str:
@@ -259,7 +263,7 @@ def boundary_sentence(table: pd.DataFrame) -> str:
 SERVED_PRECISION = "bf16"
 
 
-def served_comparison(data, table: pd.DataFrame, batch_size: float) -> pd.DataFrame:
+def served_comparison(data, table: pd.DataFrame, batch_size: float, m: "sa.Measurements | None" = None) -> pd.DataFrame:
     """Each measurement taken outside a serving engine, beside the same request served by the newest engine.
 
     Luccioni et al. (2024) ran GPT-2-class models under the transformers pipeline,
@@ -272,9 +276,10 @@ def served_comparison(data, table: pd.DataFrame, batch_size: float) -> pd.DataFr
     accelerator, precision, batch_size, output_tokens, measured_j, predicted_j,
     ratio, served_j, measured_over_served, idle_share (the share of the prediction
     as run that is idle accelerators on the meter), busy_over_served (the busy
-    accelerator alone over the served request), source.
+    accelerator alone over the served request), source. ``m``: the measurements
+    of ``table``, in its order (default: read from ``data``).
     """
-    m = sa.measurements(data)  # the rows of ``table``, in its order
+    m = m if m is not None else sa.measurements(data)
     off = ~m.table["engine"].isin(sa.SERVING_ENGINES).to_numpy()
     rows = table[off].copy()
     columns = ["measurement_id", "model_id", "engine", "accelerator", "precision", "batch_size", "output_tokens", "measured_j",
@@ -709,7 +714,8 @@ def engine_sentence(table: pd.DataFrame) -> str:
 def chapter_results(data, params: Mapping[str, object], explicit=frozenset()) -> dict:
     """Every table the serving sections show, computed once: name -> DataFrame or dict."""
     inputs = sa.serving_inputs(data)
-    table, summary = validation(data)
+    checks = measured_checks(data)
+    m, table = checks.pop("measurements"), checks["validation"]
     answer = deepseek_request(inputs, params, explicit)
     # The bridge compares GPU energy with GPU energy: the answer at the accelerator's own rating and scope, as the training run is costed.
     p, ex = _request(params, explicit, accelerator=DEEPSEEK_ACCELERATOR, precision=DEEPSEEK_PRECISION, power_scope="auto",
@@ -717,7 +723,7 @@ def chapter_results(data, params: Mapping[str, object], explicit=frozenset()) ->
     answer["accelerator_j"] = sa.estimate(inputs, DEEPSEEK_MODEL, p, ex - {"power_per_accelerator_w"})["energy_j"]["accelerators"]["value"]
     context = context_sweep(inputs, params, explicit)
     return {
-        "validation": table, "summary": summary, **out_of_sample(data), "served": served_comparison(data, table, float(params["batch_size"])), "served_batch_size": float(params["batch_size"]),
+        **checks, "served": served_comparison(data, table, float(params["batch_size"]), m), "served_batch_size": float(params["batch_size"]),
         "accelerators": accelerator_comparison(inputs, params, explicit),
         "deepseek": answer, "bridge": training_equivalent_answers(data, answer),
         "frontier": sa.estimate(inputs, "frontier", params, explicit),
